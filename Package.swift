@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "fedplane",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fedplane", targets: ["fedplane"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries reached through module maps (see Sources/C*/module.modulemap).
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "FedSpec", dependencies: ["CYAML"]),
+
+        .executableTarget(name: "fedplane", dependencies: [
+            "FedSpec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+    ]
+)

@@ -1,0 +1,97 @@
+extension SpecDecoder {
+    func decodeAggregator(_ f: Field) -> AggregatorSpec? {
+        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer"]) else { return nil }
+        var a = Self.placeholderAggregator(f.mark)
+        if let c = m.required("candidates").flatMap(decodeCandidates) { a.candidates = c }
+        if let r = m["requirements"].flatMap(decodeRequirements) { a.requirements = r }
+        if let w = m["weights"].flatMap(decodeWeights) { a.weights = w }
+        if let o = m["optimizer"].flatMap(decodeOptimizer) { a.optimizer = o }
+        return a
+    }
+
+    private func decodeCandidates(_ f: Field) -> AggregatorSpec.Candidates? {
+        guard let m = f.mapping(["clouds", "regions", "instanceTypes"]) else { return nil }
+        guard let cf = m.required("clouds"), let items = cf.sequence() else { return nil }
+        if items.isEmpty { cf.error("list at least one candidate cloud") }
+        let clouds = items.compactMap { $0.text() }
+        let regions = m["regions"].flatMap { $0.stringList() } ?? []
+        let types = m["instanceTypes"].flatMap { $0.stringList() } ?? []
+        guard clouds.count == items.count, !clouds.isEmpty else { return nil }
+        return .init(clouds: clouds, cloudMarks: items.map(\.mark), regions: regions, instanceTypes: types)
+    }
+
+    private func decodeRequirements(_ f: Field) -> AggregatorSpec.Requirements? {
+        guard let m = f.mapping(["maxCost", "maxRoundLatency", "minVcpu", "minMemoryGiB"]) else { return nil }
+        var r = AggregatorSpec.Requirements(maxCost: nil, maxRoundLatency: nil, minVcpu: 1, minMemoryGiB: 0)
+        var ok = true
+        if let cf = m["maxCost"] {
+            r.maxCost = decodeMoney(cf)
+            ok = ok && r.maxCost != nil
+        }
+        if let lf = m["maxRoundLatency"] {
+            r.maxRoundLatency = lf.unit(TimeSpan.parse)
+            if let l = r.maxRoundLatency, l.milliseconds <= 0 {
+                lf.error("expected a positive duration, got \(lf.got)")
+                r.maxRoundLatency = nil
+            }
+            ok = ok && r.maxRoundLatency != nil
+        }
+        if let vf = m["minVcpu"] {
+            if let v = vf.int(atLeast: 1) { r.minVcpu = v } else { ok = false }
+        }
+        if let mf = m["minMemoryGiB"] {
+            if let v = mf.double(positive: true) { r.minMemoryGiB = v } else { ok = false }
+        }
+        return ok ? r : nil
+    }
+
+    func decodeMoney(_ f: Field) -> Money? {
+        guard let m = f.mapping(["amount", "currency", "per"]) else { return nil }
+        let amount = m.required("amount")?.double(positive: true)
+        let currency = m.required("currency")?.oneOf(Currency.self)
+        if let pf = m["per"], let per = pf.string(), per != "run" {
+            pf.error("unknown value \"\(per)\"; limits are per run (the whole training run)")
+            return nil
+        }
+        guard let amount, let currency else { return nil }
+        return Money(amount: amount, currency: currency)
+    }
+
+    private func decodeWeights(_ f: Field) -> Weights? {
+        guard let m = f.mapping(["cost", "latency"]) else { return nil }
+        let cost = m["cost"].map { $0.double(nonNegative: true) } ?? 0
+        let latency = m["latency"].map { $0.double(nonNegative: true) } ?? 0
+        guard let cost, let latency else { return nil }
+        guard let w = Weights(cost: cost, latency: latency) else {
+            f.error("at least one weight must be greater than 0")
+            return nil
+        }
+        return w
+    }
+
+    private func decodeOptimizer(_ f: Field) -> OptimizerSettings? {
+        guard let m = f.mapping(["algorithm", "population", "generations", "seed"]) else { return nil }
+        var s = OptimizerSettings.defaults
+        if let af = m["algorithm"], let a = af.string(), a != "nsga2" {
+            af.error("unknown algorithm \"\(a)\"\(Suggestion.hint(for: a, in: ["nsga2"])); the optimizer is nsga2")
+            return nil
+        }
+        if let pf = m["population"] {
+            guard let p = pf.int(atLeast: 4, describe: "an even integer ≥ 4") else { return nil }
+            guard p % 2 == 0 else {
+                pf.error("expected an even integer ≥ 4 (pairs of parents), got \(p)")
+                return nil
+            }
+            s.population = p
+        }
+        if let gf = m["generations"] {
+            guard let g = gf.int(atLeast: 1) else { return nil }
+            s.generations = g
+        }
+        if let sf = m["seed"] {
+            guard let v = sf.int(atLeast: 0) else { return nil }
+            s.seed = UInt64(v)
+        }
+        return s
+    }
+}

@@ -1,0 +1,61 @@
+public struct TrainingSpec: Sendable {
+    public var model: ModelFile
+    public var trainer: Trainer
+    public var strategy: Strategy
+    public var rounds: Int
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var minParticipants: Int
+    public var minParticipantsMark: SourceMark?
+    public var retry: RetryPolicy
+    /// How long the aggregator waits for updates in one round.
+    public var roundDeadline: TimeSpan
+
+    public struct ModelFile: Sendable, Hashable {
+        public var file: String?
+        public var size: ByteSize?
+    }
+
+    public enum Trainer: Sendable, Hashable {
+        case builtin(BuiltinTrainer)
+        case command([String])
+    }
+
+    public enum BuiltinTrainer: String, Sendable, CaseIterable {
+        case logistic, mlp
+    }
+
+    public enum Strategy: String, Sendable, CaseIterable {
+        case fedavg
+    }
+}
+
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts per round per participant, each on the next eligible VM.
+    public var attempts: Int
+    /// How long one task may run on a VM before it counts as failed.
+    public var taskTimeout: TimeSpan
+}
+
+public struct ModelsSpec: Sendable {
+    public var select: ModelSelection
+}
+
+public struct ModelSelection: Sendable, Hashable {
+    public enum Metric: String, Sendable, CaseIterable {
+        case accuracy, loss, precision, recall, f1
+    }
+    public enum Goal: String, Sendable, CaseIterable {
+        case max, min
+    }
+    public struct Constraint: Sendable, Hashable {
+        public var metric: Metric
+        public var op: String
+        public var value: Double
+    }
+
+    public var metric: Metric
+    public var goal: Goal
+    public var constraints: [Constraint]
+}

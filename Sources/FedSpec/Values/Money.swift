@@ -1,0 +1,32 @@
+/// Currencies a spec may state limits in. Conversion rates live in the catalog.
+public enum Currency: String, Sendable, Codable, CaseIterable {
+    case USD, EUR, KRW
+}
+
+/// An amount with its currency (`{amount: 85000, currency: KRW}`).
+public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var amount: Double
+    public var currency: Currency
+
+    public init(amount: Double, currency: Currency) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    public var description: String { "\(UnitNumber.format(amount)) \(currency.rawValue)" }
+}
+
+/// How much each objective counts when one point of the Pareto front is picked.
+/// Stored normalised so the weights sum to 1.
+public struct Weights: Hashable, Sendable, Codable {
+    public var cost: Double
+    public var latency: Double
+
+    /// Normalises; nil when both are zero (nothing to choose by).
+    public init?(cost: Double, latency: Double) {
+        let total = cost + latency
+        guard cost >= 0, latency >= 0, total > 0 else { return nil }
+        self.cost = cost / total
+        self.latency = latency / total
+    }
+}

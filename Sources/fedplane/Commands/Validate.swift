@@ -1,0 +1,57 @@
+import ArgumentParser
+import FedSpec
+
+extension Fedplane {
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check federation specs for errors without touching any cloud.",
+            discussion: """
+            Prints every problem as file:line:column: path: message and exits 1 when there is an \
+            error. Missing credentials are warnings here (they are errors in plan and apply).
+            """
+        )
+
+        @Option(name: [.customShort("f"), .customLong("file")], help: "A federation spec (repeatable).")
+        var files: [String] = []
+
+        @Argument(help: "More spec files.")
+        var paths: [String] = []
+
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let all = files + paths
+            let targets = all.isEmpty ? ["fedplane.yaml"] : all
+            let loader = SpecLoader(credentialCheck: .warn)
+            var diagnostics: [Diagnostic] = []
+            var failed = false
+            for path in targets {
+                let result = loader.load(path: path)
+                let sorted = result.diagnostics.sorted
+                diagnostics += sorted
+                if let spec = result.spec {
+                    if !output.json {
+                        DiagnosticsView.printHuman(sorted)
+                        print("\(path): valid — \(SpecSummary(spec))")
+                    }
+                } else {
+                    failed = true
+                    if !output.json { DiagnosticsView.printHuman(sorted) }
+                }
+            }
+            if output.json { print(DiagnosticsView.json(diagnostics)) }
+            if failed { throw ExitCode.failure }
+        }
+    }
+}
+
+/// One line about a spec: what a user checks at a glance after `validate`.
+struct SpecSummary: CustomStringConvertible {
+    let spec: Spec
+    init(_ spec: Spec) { self.spec = spec }
+
+    var description: String {
+        let vms = spec.participants.reduce(0) { $0 + $1.vms.count }
+        return "federation \(spec.metadata.name): \(spec.clouds.count) clouds, \(spec.participants.count) participants, \(vms) VMs, \(spec.training.rounds) rounds"
+    }
+}

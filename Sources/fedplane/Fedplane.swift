@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Fedplane: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "fedplane",
+        abstract: "Plan, build and run federated-learning environments across clouds from a YAML spec.",
+        version: version,
+        subcommands: [Validate.self]
+    )
+}
