@@ -20,13 +20,18 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
+        .target(name: "FedState", dependencies: ["CSQLite"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState"],
+                          exclude: ["OptimizerBench.swift"]),
+
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
     ]
 )

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The writer lock: a row in the `lock` table, taken and released inside IMMEDIATE
+/// transactions so two processes can never both see "unlocked" and both insert.
+extension StateStore: StateLocker {
+    /// Takes the lock for `operation`. While someone else holds it, retries with backoff
+    /// (100 ms doubling to 2 s) until `timeout`; a zero timeout fails at once. A stale lock
+    /// (holder gone from this host) fails at once: it never frees itself.
+    @discardableResult
+    public func lock(operation: String, timeout: Duration = .zero) throws -> LockInfo {
+        let info = LockInfo(
+            id: UUID().uuidString.lowercased(), operation: operation, who: owner.who,
+            pid: owner.pid, host: owner.host, version: owner.version, created: clock())
+        let deadline = ContinuousClock.now + timeout
+        var delay = Duration.milliseconds(100)
+        while true {
+            let failure: Error
+            do {
+                try insertLock(info)
+                return info
+            } catch let error as LockError {
+                if error.isStale { throw error }
+                failure = error
+            } catch let error as DatabaseError where error.isBusy {
+                failure = error  // a long write held SQLite's lock past busy_timeout
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw failure }
+            Thread.sleep(forTimeInterval: min(delay, remaining).seconds)
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    private func insertLock(_ info: LockInfo) throws {
+        try withDatabase { db in
+            try db.transaction(.immediate) {
+                if let holder = try LockTable.read(db) { throw lockError(holder) }
+                try LockTable.insert(info, into: db)
+            }
+            heldLockID = info.id
+        }
+    }
+
+    /// Releases the lock this store took with `lock`.
+    public func unlock(_ id: String) throws {
+        try withDatabase { db in
+            try db.transaction(.immediate) {
+                let current = try LockTable.read(db)
+                guard heldLockID == id else {
+                    throw StateStoreError.notLockHolder(path: path, id: id, current: current)
+                }
+                heldLockID = nil
+                guard current?.id == id else { throw StateStoreError.lockLost(path: path, id: id) }
+                try LockTable.delete(db)
+            }
+        }
+    }
+
+    /// Releases the lock whose id is `id`, whoever holds it. The id must match so a typo or an
+    /// old id cannot release a lock someone else took since.
+    public func forceUnlock(_ id: String) throws {
+        try withDatabase { db in
+            try db.transaction(.immediate) {
+                let current = try LockTable.read(db)
+                guard current?.id == id else {
+                    throw StateStoreError.lockIDMismatch(path: path, id: id, current: current)
+                }
+                try LockTable.delete(db)
+                if heldLockID == id { heldLockID = nil }
+            }
+        }
+    }
+
+    public func currentLock() throws -> LockInfo? {
+        try withDatabase { try LockTable.read($0) }
+    }
+
+    /// Called inside a write transaction: someone else's lock blocks writes; so does losing ours.
+    func checkLockForWrite(_ db: Database) throws {
+        let current = try LockTable.read(db)
+        if let held = heldLockID {
+            guard current?.id == held else { throw StateStoreError.lockLost(path: path, id: held) }
+        } else if let current {
+            throw lockError(current)
+        }
+    }
+
+    func lockError(_ holder: LockInfo) -> LockError {
+        let stale = holder.host == owner.host && !ProcessLiveness.isAlive(holder.pid)
+        return LockError(path: path, holder: holder, isStale: stale)
+    }
+}
+
+extension Duration {
+    var seconds: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

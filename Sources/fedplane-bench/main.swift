@@ -1,0 +1,24 @@
+// fedplane-bench: the project's benchmarks, run in a release build.
+//   swift run -c release fedplane-bench spec [--participants 1000] [--vms 5]
+//   swift run -c release fedplane-bench state [--participants 1000]
+//   swift run -c release fedplane-bench optimizer
+import Foundation
+
+enum Bench {
+    static let suites: [(name: String, run: @Sendable ([String]) throws -> Void)] = [
+        ("spec", SpecBench.run),
+        ("state", StateBench.run),
+    ]
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let name = args.first, let suite = Bench.suites.first(where: { $0.name == name }) else {
+    print("usage: fedplane-bench <\(Bench.suites.map(\.name).joined(separator: "|"))> [options]")
+    exit(2)
+}
+do {
+    try suite.run(Array(args.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("fedplane-bench \(name): \(error)\n".utf8))
+    exit(1)
+}
