@@ -21,6 +21,7 @@ let package = Package(
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
         .target(name: "FedState", dependencies: ["CSQLite"]),
+        .target(name: "FedCatalog"),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec",
@@ -32,6 +33,7 @@ let package = Package(
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
+        .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
     ]
 )
