@@ -21,7 +21,8 @@ let package = Package(
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
         .target(name: "FedState", dependencies: ["CSQLite"]),
-        .target(name: "FedCatalog"),
+        .target(name: "FedDigest"),
+        .target(name: "FedCatalog", dependencies: ["FedDigest"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec",
@@ -33,7 +34,8 @@ let package = Package(
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
-        .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog"]),
+        .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
+        .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
     ]
 )

@@ -1,3 +1,4 @@
+import FedDigest
 /// The catalog as sorted text lines, one fact a line; its SHA-256 is the catalog's content hash,
 /// so any change of a price, RTT, coordinate, rate or model constant changes `Catalog.version`.
 /// catalog/generate.py writes the same lines; keep the two in step (a test compares the hashes).
