@@ -23,9 +23,11 @@ let package = Package(
         .target(name: "FedState", dependencies: ["CSQLite"]),
         .target(name: "FedDigest"),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
+        .target(name: "FedCloud", dependencies: ["FedDigest"]),
+        .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

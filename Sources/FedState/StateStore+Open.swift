@@ -40,3 +40,17 @@ extension StateStore {
             clock: clock)
     }
 }
+
+extension StateStore {
+    /// The federation a state file belongs to, read without changing the file (for commands given
+    /// only `--state`).
+    public static func federationName(atPath path: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
+        let db = try Database(path: path, mode: .readOnly)
+        try StateFileCheck.requireHealthy(db)
+        guard case .state(_, _, let federation) = try StateFileCheck.contents(of: db) else {
+            throw StateStoreError.notAState(path: path)
+        }
+        return federation
+    }
+}

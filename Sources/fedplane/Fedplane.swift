@@ -8,6 +8,7 @@ struct Fedplane: ParsableCommand {
         commandName: "fedplane",
         abstract: "Plan, build and run federated-learning environments across clouds from a YAML spec.",
         version: version,
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, State.self,
+                      Refresh.self, ForceUnlock.self]
     )
 }

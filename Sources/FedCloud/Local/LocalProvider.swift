@@ -1,0 +1,122 @@
+import FedDigest
+import Foundation
+
+/// The embedded default provider: each resource is a working directory on this machine,
+/// `<root>/<kind>/<name>/`, holding `resource.json` (what it was asked to be). The aggregator
+/// also gets a reserved TCP port on 127.0.0.1 that later stages start the real server on.
+public struct LocalProvider: Provider {
+    public let kind = "local"
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+
+    static let manifest = "resource.json"
+
+    public func directory(for address: String, kind: ResourceKind) -> URL {
+        let name = String(address.drop { $0 != "." }.dropFirst())
+        return root.appendingPathComponent(kind.rawValue).appendingPathComponent(name)
+    }
+
+    public func create(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
+        let dir = directory(for: request.address, kind: request.kind)
+        try perform(request.address, "mkdir \(dir.path)") {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        if request.kind == .aggregator, port(in: dir) == nil {
+            let p = try reservePort(request.address)
+            try perform(request.address, "write \(dir.path)/port") {
+                try Self.writeAtomically(Data("\(p)\n".utf8), to: dir.appendingPathComponent("port"))
+            }
+        }
+        try writeManifest(request, in: dir)
+        return observe(request.address, kind: request.kind, dir)
+    }
+
+    public func read(address: String, kind: ResourceKind) throws(ProviderError) -> ObservedResource? {
+        let dir = directory(for: address, kind: kind)
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(Self.manifest).path) else { return nil }
+        return observe(address, kind: kind, dir)
+    }
+
+    public func update(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
+        try create(request)
+    }
+
+    public func delete(address: String, kind: ResourceKind) throws(ProviderError) {
+        let dir = directory(for: address, kind: kind)
+        guard FileManager.default.fileExists(atPath: dir.path) else { return }
+        try perform(address, "remove \(dir.path)") { try FileManager.default.removeItem(at: dir) }
+        // Leave no empty per-kind folders behind once the last resource of a kind is gone.
+        let parent = dir.deletingLastPathComponent()
+        if (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: parent)
+        }
+    }
+
+    // MARK: -
+
+    private func observe(_ address: String, kind: ResourceKind, _ dir: URL) -> ObservedResource {
+        var attributes: [String: JSONValue] = ["workdir": .string(dir.path)]
+        if kind == .aggregator, let p = port(in: dir) {
+            attributes["port"] = .number(Double(p))
+            attributes["endpoint"] = .string("http://127.0.0.1:\(p)")
+        }
+        let relative = dir.path.hasPrefix(root.path) ? String(dir.path.dropFirst(root.path.count + 1)) : dir.path
+        return ObservedResource(providerID: "local:" + relative, attributes: .object(attributes))
+    }
+
+    private func port(in dir: URL) -> Int? {
+        guard let text = try? String(contentsOf: dir.appendingPathComponent("port"), encoding: .utf8) else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    private func writeManifest(_ request: ResourceRequest, in dir: URL) throws(ProviderError) {
+        let doc: JSONValue = ["address": .string(request.address), "kind": .string(request.kind.rawValue), "inputs": request.inputs]
+        try perform(request.address, "write \(dir.path)/\(Self.manifest)") {
+            try Self.writeAtomically(Data(doc.canonical.utf8), to: dir.appendingPathComponent(Self.manifest))
+        }
+    }
+
+    /// Write-then-rename, so a kill never leaves a half-written manifest that reads as a resource.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try data.write(to: tmp)
+        guard rename(tmp.path, url.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+
+    /// Asks the kernel for a free loopback port (bind to port 0), then releases it for the
+    /// aggregator to bind when it starts.
+    private func reservePort(_ address: String) throws(ProviderError) -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw failure(address, "socket", errnoText()) }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw failure(address, "bind 127.0.0.1:0", errnoText()) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw failure(address, "getsockname", errnoText()) }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private func perform(_ address: String, _ operation: String, _ body: () throws -> Void) throws(ProviderError) {
+        do { try body() } catch {
+            throw failure(address, operation, "\(error.localizedDescription)")
+        }
+    }
+
+    private func failure(_ address: String, _ operation: String, _ message: String) -> ProviderError {
+        ProviderError(provider: kind, address: address, operation: operation, message: message, retryable: false)
+    }
+
+    private func errnoText() -> String { String(cString: strerror(errno)) }
+}

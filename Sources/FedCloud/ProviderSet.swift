@@ -1,0 +1,19 @@
+import Foundation
+
+/// The providers available to one run of fedplane, by provider kind.
+public struct ProviderSet: Sendable {
+    private var providers: [String: any Provider]
+
+    public init(_ providers: [any Provider]) {
+        self.providers = Dictionary(providers.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The default set: the local provider, rooted at `localRoot`.
+    public static func standard(localRoot: URL) -> ProviderSet {
+        ProviderSet([LocalProvider(root: localRoot)])
+    }
+
+    public var kinds: [String] { providers.keys.sorted() }
+
+    public func provider(_ kind: String) -> (any Provider)? { providers[kind] }
+}

@@ -1,0 +1,142 @@
+import FedCloud
+import FedDigest
+import FedState
+import Foundation
+
+/// Carries a plan out, one journalled step at a time.
+///
+/// Each step writes its intent to state *before* the side effect (journal `started`, and for a
+/// new resource a row without a provider id) and records the result *after* it, each in its own
+/// transaction. A crash between the two leaves a row the next plan recognises as pending and
+/// reconciles by asking the provider, whose operations are idempotent by address.
+public struct Applier {
+    public enum Phase: String, Sendable {
+        /// Intent recorded, side effect not yet done.
+        case beforeEffect = "before"
+        /// Side effect done, result not yet recorded.
+        case afterEffect = "after"
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var added = 0, changed = 0, replaced = 0, destroyed = 0
+        public var summary: String {
+            "Resources: \(added) added, \(changed) changed, \(replaced) replaced, \(destroyed) destroyed."
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var error: ProviderError
+        public var completed: Outcome
+        public var description: String { "\(error)\nApply stopped; completed before the error: \(completed.summary)" }
+    }
+
+    let store: StateStore
+    let providers: ProviderSet
+    /// Called at each step's phases; tests use it to kill a real apply at a chosen point.
+    var checkpoint: @Sendable (Int, Phase) -> Void = { _, _ in }
+    var progress: (String) -> Void = { _ in }
+
+    public init(store: StateStore, providers: ProviderSet,
+                checkpoint: @escaping @Sendable (Int, Phase) -> Void = { _, _ in },
+                progress: @escaping (String) -> Void = { _ in }) {
+        self.store = store
+        self.providers = providers
+        self.checkpoint = checkpoint
+        self.progress = progress
+    }
+
+    public func apply(_ plan: Plan) throws -> Outcome {
+        let applyID = UUID().uuidString.lowercased()
+        var outcome = Outcome()
+        for (i, change) in plan.executionOrder.enumerated() {
+            let step = i + 1
+            guard let provider = providers.provider(change.provider) else {
+                throw PlanError(message: "\(change.address): no \(change.provider) provider in this fedplane")
+            }
+            progress("\(change.address): \(verb(change.action))…")
+            let started = Date()
+            do {
+                try run(change, step: step, applyID: applyID, provider: provider)
+            } catch let e as ProviderError {
+                try store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
+                throw Failure(error: e, completed: outcome)
+            }
+            progress("\(change.address): \(past(change.action)) (\(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms)")
+            switch change.action {
+            case .create: outcome.added += 1
+            case .update: outcome.changed += 1
+            case .replace: outcome.replaced += 1
+            case .delete: outcome.destroyed += 1
+            case .noOp: break
+            }
+        }
+        return outcome
+    }
+
+    private func run(_ c: ResourceChange, step: Int, applyID: String, provider: any Provider) throws {
+        let request = ResourceRequest(address: c.address, kind: c.kind, inputs: c.after ?? .null)
+        let inputsHash = c.inputsHash ?? ""
+
+        // Intent: journal the step; a resource about to be made gets a pending row (no provider id).
+        try store.write { tx in
+            try tx.journalStart(applyID: applyID, step: step, address: c.address, action: c.action.rawValue)
+            if c.action == .create || c.action == .replace {
+                try tx.upsertResource(address: c.address, type: c.kind.rawValue, provider: c.provider, providerID: nil,
+                                      attributes: RecordedResource.attributes(cloud: c.cloud, inputs: request.inputs,
+                                                                              observed: .object([:]), dependsOn: c.dependsOn),
+                                      inputsHash: inputsHash)
+            }
+        }
+        checkpoint(step, .beforeEffect)
+
+        var observed: ObservedResource?
+        switch c.action {
+        case .create: observed = try provider.create(request)
+        case .update: observed = try provider.update(request)
+        case .replace:
+            try provider.delete(address: c.address, kind: c.kind)
+            observed = try provider.create(request)
+        case .delete: try provider.delete(address: c.address, kind: c.kind)
+        case .noOp: break
+        }
+        checkpoint(step, .afterEffect)
+
+        try store.write { tx in
+            if let observed {
+                try tx.upsertResource(address: c.address, type: c.kind.rawValue, provider: c.provider,
+                                      providerID: observed.providerID,
+                                      attributes: RecordedResource.attributes(cloud: c.cloud, inputs: request.inputs,
+                                                                              observed: observed.attributes, dependsOn: c.dependsOn),
+                                      inputsHash: inputsHash)
+                if c.kind == .assignment, let vm = request.inputs["vm"]?.stringValue,
+                   let participant = request.inputs["participant"]?.stringValue {
+                    try tx.setAssignment(participant: participant, vmID: vm, reason: c.reasons.first ?? "")
+                }
+            } else {
+                try tx.deleteResource(address: c.address)
+                if c.kind == .assignment { try tx.removeAssignment(participant: String(c.address.dropFirst("assignment.".count))) }
+            }
+            try tx.journalFinish(applyID: applyID, step: step, outcome: .succeeded)
+        }
+    }
+
+    private func verb(_ a: PlanAction) -> String {
+        switch a {
+        case .create: return "creating"
+        case .update: return "updating"
+        case .replace: return "replacing"
+        case .delete: return "destroying"
+        case .noOp: return "checking"
+        }
+    }
+
+    private func past(_ a: PlanAction) -> String {
+        switch a {
+        case .create: return "created"
+        case .update: return "updated"
+        case .replace: return "replaced"
+        case .delete: return "destroyed"
+        case .noOp: return "unchanged"
+        }
+    }
+}

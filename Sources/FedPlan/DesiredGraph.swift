@@ -1,0 +1,80 @@
+import FedCloud
+import FedDigest
+import FedSpec
+import FedState
+
+/// The resources a spec asks for, in dependency order: clouds in use, the aggregator, each
+/// participant and its VM assignment.
+public struct DesiredGraph: Sendable {
+    public var resources: [DesiredResource]
+
+    public static let empty = DesiredGraph(resources: [])
+
+    /// - Parameter assigned: the VM each participant has in state, so assignments stay put.
+    public static func build(spec: Spec, placement: Placement, assigned: [String: String]) -> Result<DesiredGraph, PlanErrors> {
+        var out: [DesiredResource] = []
+        var errors: [PlanError] = []
+
+        var usedClouds = [placement.cloud]
+        for p in spec.participants where !usedClouds.contains(p.cloud) { usedClouds.append(p.cloud) }
+        for name in usedClouds.sorted() {
+            guard let c = spec.cloud(named: name) else { continue }
+            var inputs: [String: JSONValue] = ["provider": .string(c.provider.rawValue)]
+            if let e = c.endpoint { inputs["endpoint"] = .string(e) }
+            if let cred = c.credentials { inputs["credentials"] = .string(cred.description) }
+            out.append(DesiredResource(address: "cloud.\(name)", kind: .cloud, cloud: name, provider: c.provider.rawValue,
+                                       inputs: inputs, dependsOn: [], replaceOn: ["provider"], note: nil))
+        }
+
+        let aggregatorCloud = spec.cloud(named: placement.cloud)
+        out.append(DesiredResource(
+            address: "aggregator.main", kind: .aggregator, cloud: placement.cloud,
+            provider: aggregatorCloud?.provider.rawValue ?? "local",
+            inputs: ["cloud": .string(placement.cloud), "region": .string(placement.region),
+                     "instanceType": .string(placement.instanceType)],
+            dependsOn: ["cloud.\(placement.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
+            note: "placement: \(placement.summary.note)"))
+
+        for (index, p) in spec.participants.enumerated().sorted(by: { $0.element.name < $1.element.name }) {
+            let provider = spec.cloud(named: p.cloud)?.provider.rawValue ?? "local"
+            var inputs: [String: JSONValue] = [
+                "cloud": .string(p.cloud), "location": .string(p.location),
+                "bandwidthBps": .number(p.bandwidth.bitsPerSecond),
+                "minResources": resources(p.minResources),
+                "vms": .array(p.vms.map { vm in
+                    var o = resources(vm.resources).objectValue!
+                    o["id"] = .string(vm.id)
+                    o["state"] = .string(vm.state.rawValue)
+                    return .object(o)
+                }),
+            ]
+            if let s = p.data.samples { inputs["samples"] = .number(Double(s)) }
+            out.append(DesiredResource(address: "participant.\(p.name)", kind: .participant, cloud: p.cloud,
+                                       provider: provider, inputs: inputs, dependsOn: ["cloud.\(p.cloud)"],
+                                       replaceOn: ["cloud"], note: nil))
+
+            switch VMSelection.choose(p, index: index, current: assigned[p.name]) {
+            case .failure(let e): errors.append(e)
+            case .success(let (vm, reason)):
+                out.append(DesiredResource(
+                    address: "assignment.\(p.name)", kind: .assignment, cloud: p.cloud, provider: provider,
+                    inputs: ["participant": .string(p.name), "vm": .string(vm), "aggregator": .string(placement.identity)],
+                    dependsOn: ["aggregator.main", "participant.\(p.name)"], replaceOn: [], note: reason))
+            }
+        }
+        if !errors.isEmpty { return .failure(PlanErrors(errors)) }
+        out.sort { ($0.kind.rank, $0.address) < ($1.kind.rank, $1.address) }
+        return .success(DesiredGraph(resources: out))
+    }
+
+    static func resources(_ r: Resources) -> JSONValue {
+        ["vcpu": .number(Double(r.vcpu)), "memoryGiB": .number(r.memoryGiB), "diskGiB": .number(r.diskGiB)]
+    }
+}
+
+/// Several plan errors at once, so a user fixes them in one go.
+public struct PlanErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [PlanError]
+    public init(_ errors: [PlanError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,25 @@
+import FedSpec
+
+/// Where the aggregator runs: a cloud of the spec, a region and an instance type.
+public struct Placement: Sendable, Equatable {
+    public var cloud: String
+    public var region: String
+    public var instanceType: String
+    public var summary: PlacementSummary
+
+    /// Places the aggregator when every candidate is a private (local) cloud: the first candidate,
+    /// on this machine. Public candidates need the optimizer; `nil` here means "ask it".
+    public static func onPrivateCloud(_ spec: Spec) -> Placement? {
+        let candidates = spec.aggregator.candidates.clouds.compactMap { spec.cloud(named: $0) }
+        guard let first = candidates.first, candidates.allSatisfy({ !$0.provider.isPublic }) else { return nil }
+        let note = candidates.count == 1
+            ? "the only candidate, a \(first.provider.rawValue) cloud"
+            : "the first of \(candidates.count) private candidates (no prices to compare)"
+        return Placement(cloud: first.name, region: "local", instanceType: "local",
+                         summary: PlacementSummary(cloud: first.name, region: "local", instanceType: "local",
+                                                   costPerRun: nil, roundLatency: nil, note: note))
+    }
+
+    /// `cloud/region/type`: how dependants refer to the aggregator, so a new placement updates them.
+    public var identity: String { "\(cloud)/\(region)/\(instanceType)" }
+}

@@ -1,0 +1,50 @@
+import FedCloud
+
+/// A plan: every change needed to make the recorded federation match the spec, pinned to the
+/// state it was made against so a stale plan cannot be applied.
+public struct Plan: Sendable, Equatable, Codable {
+    public static let formatVersion = "1.0"
+
+    public enum Mode: String, Sendable, Codable {
+        case normal, destroy
+    }
+
+    public var mode: Mode
+    public var federation: String
+    /// nil when the state did not exist yet.
+    public var lineage: String?
+    public var serial: Int
+    public var specDigest: String
+    public var catalogVersion: String
+    public var placement: PlacementSummary?
+    /// In dependency order (then address); `executionOrder` is the order apply uses.
+    public var changes: [ResourceChange]
+
+    /// The single rule for "is there anything to do" (`No changes.`, `--detailed-exitcode` 2).
+    public var canApply: Bool { changes.contains { $0.action != .noOp } }
+
+    public func count(_ action: PlanAction) -> Int { changes.filter { $0.action == action }.count }
+
+    /// Deletes first, dependants before what they depend on; then creates, updates and replaces
+    /// in dependency order.
+    public var executionOrder: [ResourceChange] {
+        let deletes = changes.filter { $0.action == .delete }
+            .sorted { ($0.kind.rank, $0.address) > ($1.kind.rank, $1.address) }
+        let others = changes.filter { $0.action != .delete && $0.action != .noOp }
+        return deletes + others
+    }
+
+    public var summaryLine: String {
+        "Plan: \(count(.create)) to add, \(count(.update)) to change, \(count(.replace)) to replace, \(count(.delete)) to destroy."
+    }
+}
+
+/// Where the aggregator goes and what it is expected to cost, for the plan's reader.
+public struct PlacementSummary: Sendable, Equatable, Codable {
+    public var cloud: String
+    public var region: String
+    public var instanceType: String
+    public var costPerRun: String?
+    public var roundLatency: String?
+    public var note: String
+}

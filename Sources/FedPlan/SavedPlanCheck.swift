@@ -1,0 +1,21 @@
+import FedState
+
+/// The rules that make a saved plan applicable: made for this state (lineage), at this serial,
+/// from this spec. Anything else is stale and refused.
+public enum SavedPlanCheck {
+    public static func verify(_ plan: Plan, path: String, state: StateSnapshot, specDigest: String) throws {
+        if let lineage = plan.lineage {
+            guard lineage == state.lineage else {
+                throw PlanFile.Unusable(path: path, reason: "it was made for state lineage \(lineage), but this state's lineage is \(state.lineage)")
+            }
+        } else if state.serial != 0 || !state.resources.isEmpty {
+            throw PlanFile.Unusable(path: path, reason: "stale plan: it was made before the state existed, and the state is now at serial \(state.serial)")
+        }
+        guard plan.serial == state.serial else {
+            throw PlanFile.Unusable(path: path, reason: "stale plan: state serial is \(state.serial), plan was made at \(plan.serial)")
+        }
+        if plan.specDigest != specDigest {
+            throw PlanFile.Unusable(path: path, reason: "the spec changed since the plan was made; run `fedplane plan` again")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import FedCloud
+import FedState
+import Foundation
+
+extension Workspace {
+    /// Runs `body` holding the state's writer lock; the lock is released however `body` ends.
+    public func withLock<T>(_ store: StateStore, operation: String, timeout: Duration,
+                            _ body: () throws -> T) throws -> T {
+        let lock = try store.lock(operation: operation, timeout: timeout)
+        defer { try? store.unlock(lock.id) }
+        return try body()
+    }
+
+    /// Applies `plan` to `store` (already locked by the caller): keeps a backup of the state as it
+    /// was, then runs the journalled steps.
+    public func apply(_ plan: Plan, to store: StateStore,
+                      checkpoint: @escaping @Sendable (Int, Applier.Phase) -> Void = { _, _ in },
+                      progress: @escaping (String) -> Void = { _ in }) throws -> Applier.Outcome {
+        _ = try store.backupBeforeApply()
+        return try Applier(store: store, providers: providers, checkpoint: checkpoint, progress: progress).apply(plan)
+    }
+}
+
+extension Workspace {
+    /// Brings recorded observations up to date and forgets resources that no longer exist.
+    /// Returns one line per drifted resource.
+    public func refresh(_ store: StateStore) throws -> [String] {
+        let snapshot = try store.snapshot()
+        let observed = try Observation.observe(snapshot, providers: providers)
+        var drift: [String] = []
+        try store.write { tx in
+            for row in snapshot.resources {
+                let r = RecordedResource(row)
+                switch observed[row.address] ?? nil {
+                case nil:
+                    _ = try tx.deleteResource(address: row.address)
+                    if r.kind == .assignment { _ = try tx.removeAssignment(participant: String(row.address.dropFirst("assignment.".count))) }
+                    drift.append("- \(row.address): \(r.isPending ? "never created (an apply was interrupted)" : "deleted outside fedplane"); forgotten, the next plan creates it again")
+                case let seen?:
+                    guard seen.attributes != r.observed || seen.providerID != row.providerID else { continue }
+                    _ = try tx.upsertResource(address: row.address, type: row.type, provider: row.provider, providerID: seen.providerID,
+                                              attributes: RecordedResource.attributes(cloud: r.cloud, inputs: .object(r.inputs),
+                                                                                      observed: seen.attributes, dependsOn: r.dependsOn),
+                                              inputsHash: row.inputsHash)
+                    drift.append("~ \(row.address): \(r.isPending ? "created by an interrupted apply; recorded now" : "observed attributes changed; recorded")")
+                }
+            }
+        }
+        return drift
+    }
+}

@@ -1,0 +1,83 @@
+import FedCatalog
+import FedCloud
+import FedDigest
+import FedSpec
+import FedState
+import Foundation
+
+/// Everything one command works on: the validated spec, where its state and local resources
+/// live, the catalog and the providers. Built once per command.
+public struct Workspace: Sendable {
+    public let specPath: String
+    public let spec: Spec
+    public let specDigest: String
+    public let statePath: String
+    public let localRoot: URL
+    public let catalog: Catalog
+    public let providers: ProviderSet
+    /// Warnings from loading the spec (errors stop `load`).
+    public let warnings: [Diagnostic]
+
+    /// Loads and validates the spec. Throws `Diagnostics` when it has errors.
+    public static func load(specPath: String, statePath: String?, credentialCheck: CredentialCheck,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Workspace {
+        let catalog = Catalog.bundled
+        let loader = SpecLoader(credentialCheck: credentialCheck, environment: environment,
+                                knownRegions: Set(catalog.regions.map { $0.ref.description }))
+        let result = loader.load(path: specPath)
+        guard let spec = result.spec else { throw result.diagnostics }
+        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: specPath))) ?? Data()
+        let specURL = URL(fileURLWithPath: specPath)
+        let state = statePath.map { URL(fileURLWithPath: $0) }
+            ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
+        let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
+        return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
+                         statePath: state.path, localRoot: root, catalog: catalog,
+                         providers: .standard(localRoot: root), warnings: result.diagnostics.warnings)
+    }
+
+    public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
+
+    /// Opens the state; nil when it does not exist and `create` is false (a first plan reads an
+    /// empty state without writing anything).
+    public func openState(create: Bool) throws -> StateStore? {
+        if !create && !stateExists { return nil }
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: statePath).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        return try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
+    }
+
+    /// The plan for this spec against `state`, asking providers what exists.
+    public func makePlan(mode: Plan.Mode, state: StateSnapshot?) throws -> Plan {
+        let planner = Planner(federation: spec.metadata.name, specDigest: specDigest, catalogVersion: catalog.version)
+        let observed = try Observation.observe(state, providers: providers)
+        if mode == .destroy {
+            return planner.plan(mode: .destroy, desired: .empty, placement: nil, state: state, observed: observed)
+        }
+        let placement = try place(state)
+        let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
+        let desired: DesiredGraph
+        switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned) {
+        case .success(let g): desired = g
+        case .failure(let e): throw e
+        }
+        try checkProviders(desired)
+        return planner.plan(mode: .normal, desired: desired, placement: placement.summary, state: state, observed: observed)
+    }
+
+    private func place(_ state: StateSnapshot?) throws -> Placement {
+        if let p = Placement.onPrivateCloud(spec) { return p }
+        throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator.candidates",
+                                    message: "placing the aggregator on a public cloud needs the optimizer and a public-cloud provider, which this fedplane does not have yet; `fedplane validate` checks this spec, and a spec whose candidates are local clouds (policy.allowPrivateAggregator) can be applied")])
+    }
+
+    private func checkProviders(_ desired: DesiredGraph) throws {
+        var errors: [PlanError] = []
+        var seen = Set<String>()
+        for r in desired.resources where providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {
+            errors.append(PlanError(mark: spec.cloud(named: r.cloud)?.mark, path: "clouds.\(r.cloud)",
+                                    message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.joined(separator: ", ")))"))
+        }
+        if !errors.isEmpty { throw PlanErrors(errors) }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FedPlan
+import Foundation
+
+extension Fedplane {
+    struct PlanCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "Show what apply would change to make the federation match the spec.",
+            discussion: "Reads the state without locking it and changes nothing. Exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes."
+        )
+
+        @OptionGroup var spec: SpecOptions
+        @OptionGroup var state: StateOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(name: .customLong("out"), help: "Save the plan to this file for `fedplane apply FILE`.")
+        var out: String?
+
+        @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes.")
+        var detailedExitCode = false
+
+        func run() throws {
+            do {
+                let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .require)
+                DiagnosticsView.printHuman(ws.warnings)
+                let snapshot = try ws.openState(create: false)?.snapshot()
+                let plan = try ws.makePlan(mode: .normal, state: snapshot)
+                PlanView.print(plan, output)
+                if let out {
+                    try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version)
+                        .write(to: URL(fileURLWithPath: out), options: .atomic)
+                    if !output.json { print("\nSaved the plan to \(out). Apply exactly this plan with: fedplane apply \(out)") }
+                }
+                if detailedExitCode && plan.canApply { throw ExitCode(2) }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                throw Failure.report(error, specPath: spec.file)
+            }
+        }
+    }
+}
+
+enum PlanView {
+    static func print(_ plan: Plan, _ output: OutputOptions) {
+        if output.json {
+            Swift.print(JSONPlanRenderer(toolVersion: Fedplane.version).render(plan), terminator: "")
+        } else {
+            Swift.print(HumanPlanRenderer(color: output.color).render(plan), terminator: "")
+        }
+    }
+}
