@@ -31,7 +31,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState"],
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan"],
                           exclude: ["OptimizerBench.swift"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),

@@ -27,7 +27,9 @@ enum SpecBench {
         print("  peak RSS of this process: \(BenchArgs.peakRSSMiB()) MiB")
     }
 
-    static func generate(participants: Int, vms: Int) -> String {
+    /// A spec of `participants` × `vms`; `local` puts the aggregator on a local cloud so the
+    /// spec can also be planned and applied on this machine.
+    static func generate(participants: Int, vms: Int, local: Bool = false) -> String {
         var s = """
         apiVersion: fedplane/v1
         kind: Federation
@@ -36,8 +38,10 @@ enum SpecBench {
           aws: { provider: aws, credentials: { profile: bench } }
           gcp: { provider: gcp, credentials: { file: ./gcp.json } }
           site: { provider: local }
+          hub: { provider: local }
+        policy: { allowPrivateAggregator: \(local) }
         aggregator:
-          candidates: { clouds: [aws, gcp] }
+          candidates: { clouds: \(local ? "[hub]" : "[aws, gcp]") }
           requirements: { maxCost: { amount: 85000, currency: KRW }, maxRoundLatency: 250ms, minVcpu: 2 }
           weights: { cost: 0.9, latency: 0.1 }
         participants:

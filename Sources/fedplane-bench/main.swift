@@ -1,6 +1,7 @@
 // fedplane-bench: the project's benchmarks, run in a release build.
 //   swift run -c release fedplane-bench spec [--participants 1000] [--vms 5]
 //   swift run -c release fedplane-bench state [--participants 1000]
+//   swift run -c release fedplane-bench plan [--participants 1000] [--vms 5]
 //   swift run -c release fedplane-bench optimizer
 import Foundation
 
@@ -8,6 +9,7 @@ enum Bench {
     static let suites: [(name: String, run: @Sendable ([String]) throws -> Void)] = [
         ("spec", SpecBench.run),
         ("state", StateBench.run),
+        ("plan", PlanBench.run),
     ]
 }
 

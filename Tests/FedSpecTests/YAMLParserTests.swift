@@ -62,6 +62,19 @@ import Testing
         #expect(errors[0].message == "duplicate key \"a\" (first defined at line 1, column 1)")
     }
 
+    @Test func duplicateKeysInLargeMappingsAreFound() {
+        // Past 16 keys the builder switches from scanning to a dictionary; both must agree.
+        var lines = (0..<40).map { "k\($0): \($0)" }
+        lines[30] = "k3: dup"
+        lines[35] = "k25: dup"
+        lines[12] = "k1: dup"
+        let (_, errors) = parse(lines.joined(separator: "\n"))
+        #expect(errors.map(\.mark?.line) == [13, 31, 36])
+        #expect(errors.map(\.message) == ["duplicate key \"k1\" (first defined at line 2, column 1)",
+                                          "duplicate key \"k3\" (first defined at line 4, column 1)",
+                                          "duplicate key \"k25\" (first defined at line 26, column 1)"])
+    }
+
     @Test func multipleDocumentsAreRefused() {
         let (root, errors) = parse("a: 1\n---\nb: 2\n")
         #expect(root == nil)

@@ -50,7 +50,7 @@ final class Federation {
     func sql(_ query: String) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", statePath, query]
+        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], isolation_level=None); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", statePath, query]
         let out = Pipe()
         p.standardOutput = out
         try p.run()

@@ -66,7 +66,7 @@ struct Field {
     /// A non-empty string.
     func text() -> String? {
         guard let s = string() else { return nil }
-        if s.trimmingCharacters(in: .whitespaces).isEmpty {
+        if s.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             error("must not be empty")
             return nil
         }
@@ -81,7 +81,7 @@ struct Field {
 
     private var plainNumberText: String? {
         guard case .scalar(let s, .plain) = node.kind, !node.isNull else { return nil }
-        return s.replacingOccurrences(of: "_", with: "")
+        return s.utf8.contains(UInt8(ascii: "_")) ? s.replacingOccurrences(of: "_", with: "") : s
     }
 
     func int(atLeast minimum: Int, describe: String? = nil) -> Int? {

@@ -23,10 +23,12 @@ struct MappingReader {
             }
             explicit.append((key, pair.key.mark, pair.value))
         }
-        let explicitKeys = Set(explicit.map(\.0))
-        var seenMerged = Set<String>()
-        for m in merged where !explicitKeys.contains(m.0) && seenMerged.insert(m.0).inserted {
-            explicit.append(m)
+        if !merged.isEmpty {
+            let explicitKeys = Set(explicit.map(\.0))
+            var seenMerged = Set<String>()
+            for m in merged where !explicitKeys.contains(m.0) && seenMerged.insert(m.0).inserted {
+                explicit.append(m)
+            }
         }
         entries = explicit
         for (key, mark, _) in entries where !known.contains(key) && !hidden.contains(key)

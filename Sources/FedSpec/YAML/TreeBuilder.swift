@@ -2,10 +2,17 @@ import CYAML
 
 /// Consumes libyaml events and assembles nodes on an explicit stack.
 struct TreeBuilder {
-    private enum Frame {
-        case sequence(mark: SourceMark, tag: String?, anchor: String?, items: [YAMLNode])
-        case mapping(mark: SourceMark, tag: String?, anchor: String?, pairs: [YAMLNode.Pair],
-                     pendingKey: YAMLNode?, seen: [String: SourceMark])
+    /// A collection being built. A struct mutated in place on the stack (not an enum popped and
+    /// pushed back), so appending never copies the collection built so far.
+    private struct Frame {
+        let isMapping: Bool
+        let mark: SourceMark
+        let tag: String?
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLNode.Pair] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceMark] = [:]
     }
 
     let limits: YAMLParser.Limits
@@ -82,22 +89,15 @@ struct TreeBuilder {
             add(target)
         case YAML_SEQUENCE_START_EVENT:
             let s = event.data.sequence_start
-            push(.sequence(mark: mark, tag: Self.string(s.tag), anchor: Self.string(s.anchor), items: []), at: mark)
+            push(Frame(isMapping: false, mark: mark, tag: Self.string(s.tag), anchor: Self.string(s.anchor)), at: mark)
         case YAML_MAPPING_START_EVENT:
             let m = event.data.mapping_start
-            push(.mapping(mark: mark, tag: Self.string(m.tag), anchor: Self.string(m.anchor), pairs: [],
-                          pendingKey: nil, seen: [:]), at: mark)
+            push(Frame(isMapping: true, mark: mark, tag: Self.string(m.tag), anchor: Self.string(m.anchor)), at: mark)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            let node: YAMLNode
-            switch frame {
-            case .sequence(let m, let tag, let anchor, let items):
-                node = YAMLNode(kind: .sequence(items), mark: m, tag: tag)
-                register(node, anchor: anchor)
-            case .mapping(let m, let tag, let anchor, let pairs, _, _):
-                node = YAMLNode(kind: .mapping(pairs), mark: m, tag: tag)
-                register(node, anchor: anchor)
-            }
+            let node = YAMLNode(kind: frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items),
+                                mark: frame.mark, tag: frame.tag)
+            register(node, anchor: frame.anchor)
             add(node)
         default:
             break
@@ -117,30 +117,39 @@ struct TreeBuilder {
     }
 
     private mutating func add(_ node: YAMLNode) {
-        guard let top = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let m, let tag, let anchor, var items):
-            items.append(node)
-            stack.append(.sequence(mark: m, tag: tag, anchor: anchor, items: items))
-        case .mapping(let m, let tag, let anchor, var pairs, let pending, var seen):
-            if let key = pending {
-                pairs.append(YAMLNode.Pair(key: key, value: node))
-                stack.append(.mapping(mark: m, tag: tag, anchor: anchor, pairs: pairs, pendingKey: nil, seen: seen))
-            } else {
-                if let name = node.scalar, name != "<<" {
-                    if let first = seen[name] {
-                        errors.append(YAMLError(mark: node.mark,
-                            message: "duplicate key \"\(name)\" (first defined at line \(first.line), column \(first.column))"))
-                    } else {
-                        seen[name] = node.mark
-                    }
-                }
-                stack.append(.mapping(mark: m, tag: tag, anchor: anchor, pairs: pairs, pendingKey: node, seen: seen))
-            }
+        let top = stack.count - 1
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return
         }
+        if let key = stack[top].pendingKey {
+            stack[top].pairs.append(YAMLNode.Pair(key: key, value: node))
+            stack[top].pendingKey = nil
+            return
+        }
+        if let name = node.scalar, name != "<<", let first = firstKey(name, at: node.mark, in: &stack[top]) {
+            errors.append(YAMLError(mark: node.mark,
+                message: "duplicate key \"\(name)\" (first defined at line \(first.line), column \(first.column))"))
+        }
+        stack[top].pendingKey = node
+    }
+
+    /// Where `name` was first used as a key of this mapping, if it was. Small mappings (almost
+    /// all of a spec) are scanned; a dictionary is built only once a mapping grows large.
+    private func firstKey(_ name: String, at mark: SourceMark, in frame: inout Frame) -> SourceMark? {
+        if frame.pairs.count < 16 && frame.seen.isEmpty {
+            return frame.pairs.first { $0.key.scalar == name }?.key.mark
+        }
+        if frame.seen.isEmpty {
+            for p in frame.pairs { if let k = p.key.scalar, frame.seen[k] == nil { frame.seen[k] = p.key.mark } }
+        }
+        if let first = frame.seen[name] { return first }
+        frame.seen[name] = mark
+        return nil
     }
 
     private mutating func fail(_ mark: SourceMark?, _ message: String) {
