@@ -158,3 +158,38 @@ import Testing
         #expect(plan.stdout.contains("  + assignment.hospital-a"))
     }
 }
+
+/// The confirmation prompt on a real terminal (util-linux `script` gives the process a pty).
+@Suite struct ConfirmationTests {
+    func onTerminal(_ f: Federation, _ args: String, answer: String) throws -> CLI.Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(CLI.binary.path) \(args) -f \(f.spec.path) --no-color", "/dev/null"]
+        p.currentDirectoryURL = f.dir.url
+        let input = Pipe(), out = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return CLI.Output(status: p.terminationStatus, stdout: text, stderr: "")
+    }
+
+    @Test func onlyYesApproves() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let f = try Federation()
+        let no = try onTerminal(f, "apply", answer: "y")
+        #expect(no.status == 1)
+        #expect(no.stdout.contains("Only 'yes' will be accepted to approve."))
+        #expect(no.stdout.contains("Cancelled: nothing was changed."))
+        #expect(!FileManager.default.fileExists(atPath: f.statePath))
+        let yes = try onTerminal(f, "apply", answer: "yes")
+        #expect(yes.status == 0, "\(yes.stdout)")
+        #expect(yes.stdout.contains("Apply complete! Resources: 11 added"))
+        let destroy = try onTerminal(f, "destroy", answer: "yes")
+        #expect(destroy.stdout.contains("Destroy all resources of quickstart?"))
+        #expect(destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 0 replaced, 11 destroyed."))
+    }
+}
