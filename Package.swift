@@ -24,20 +24,25 @@ let package = Package(
         .target(name: "FedDigest"),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
         .target(name: "FedCloud", dependencies: ["FedDigest"]),
-        .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest"]),
+        .target(name: "FedOptimize"),
+        .target(name: "FedOrchestrate", dependencies: ["FedSpec"]),
+        .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
+                                                "FedOrchestrate"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan"],
-                          exclude: ["OptimizerBench.swift"]),
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedOptimize"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
         .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
+        .testTarget(name: "FedPlanTests", dependencies: ["FedPlan", "FedSpec", "FedCatalog", "FedOptimize"]),
+        .testTarget(name: "FedOrchestrateTests", dependencies: ["FedOrchestrate", "FedSpec"]),
+        .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
     ]
 )

@@ -16,4 +16,7 @@ public struct ProviderSet: Sendable {
     public var kinds: [String] { providers.keys.sorted() }
 
     public func provider(_ kind: String) -> (any Provider)? { providers[kind] }
+
+    /// The provider of `kind` when it can probe participant VMs.
+    public func prober(_ kind: String) -> (any VMProber)? { providers[kind] as? any VMProber }
 }

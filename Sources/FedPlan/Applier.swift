@@ -32,15 +32,19 @@ public struct Applier {
 
     let store: StateStore
     let providers: ProviderSet
+    /// Lets the orchestrator confirm (or move) a planned VM assignment just before it is applied.
+    var confirm: (ResourceChange) throws -> (change: ResourceChange, cursor: Int?) = { ($0, nil) }
     /// Called at each step's phases; tests use it to kill a real apply at a chosen point.
     var checkpoint: @Sendable (Int, Phase) -> Void = { _, _ in }
     var progress: (String) -> Void = { _ in }
 
     public init(store: StateStore, providers: ProviderSet,
+                confirm: @escaping (ResourceChange) throws -> (change: ResourceChange, cursor: Int?) = { ($0, nil) },
                 checkpoint: @escaping @Sendable (Int, Phase) -> Void = { _, _ in },
                 progress: @escaping (String) -> Void = { _ in }) {
         self.store = store
         self.providers = providers
+        self.confirm = confirm
         self.checkpoint = checkpoint
         self.progress = progress
     }
@@ -48,15 +52,16 @@ public struct Applier {
     public func apply(_ plan: Plan) throws -> Outcome {
         let applyID = UUID().uuidString.lowercased()
         var outcome = Outcome()
-        for (i, change) in plan.executionOrder.enumerated() {
+        for (i, planned) in plan.executionOrder.enumerated() {
             let step = i + 1
+            let (change, cursor) = try confirm(planned)
             guard let provider = providers.provider(change.provider) else {
                 throw PlanError(message: "\(change.address): no \(change.provider) provider in this fedplane")
             }
             progress("\(change.address): \(verb(change.action))…")
             let started = Date()
             do {
-                try run(change, step: step, applyID: applyID, provider: provider)
+                try run(change, step: step, applyID: applyID, provider: provider, cursor: cursor)
             } catch let e as ProviderError {
                 try store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
                 throw Failure(error: e, completed: outcome)
@@ -73,7 +78,7 @@ public struct Applier {
         return outcome
     }
 
-    private func run(_ c: ResourceChange, step: Int, applyID: String, provider: any Provider) throws {
+    private func run(_ c: ResourceChange, step: Int, applyID: String, provider: any Provider, cursor: Int?) throws {
         let request = ResourceRequest(address: c.address, kind: c.kind, inputs: c.after ?? .null)
         let inputsHash = c.inputsHash ?? ""
 
@@ -110,7 +115,8 @@ public struct Applier {
                                       inputsHash: inputsHash)
                 if c.kind == .assignment, let vm = request.inputs["vm"]?.stringValue,
                    let participant = request.inputs["participant"]?.stringValue {
-                    try tx.setAssignment(participant: participant, vmID: vm, reason: c.reasons.first ?? "")
+                    try tx.setAssignment(participant: participant, vmID: vm, reason: c.reasons.last ?? "")
+                    if let cursor { try tx.setCursor(participant: participant, to: cursor) }
                 }
             } else {
                 try tx.deleteResource(address: c.address)

@@ -10,8 +10,12 @@ public struct DesiredGraph: Sendable {
 
     public static let empty = DesiredGraph(resources: [])
 
-    /// - Parameter assigned: the VM each participant has in state, so assignments stay put.
-    public static func build(spec: Spec, placement: Placement, assigned: [String: String]) -> Result<DesiredGraph, PlanErrors> {
+    /// - Parameters:
+    ///   - assigned: the VM each participant has in state, so assignments stay put;
+    ///   - cursors: each participant's saved queue cursor;
+    ///   - health: per participant, VM id → why its health probe failed.
+    public static func build(spec: Spec, placement: Placement, assigned: [String: String],
+                             cursors: [String: Int] = [:], health: [String: [String: String]] = [:]) -> Result<DesiredGraph, PlanErrors> {
         var out: [DesiredResource] = []
         var errors: [PlanError] = []
 
@@ -53,7 +57,8 @@ public struct DesiredGraph: Sendable {
                                        provider: provider, inputs: inputs, dependsOn: ["cloud.\(p.cloud)"],
                                        replaceOn: ["cloud"], note: nil))
 
-            switch VMSelection.choose(p, index: index, current: assigned[p.name]) {
+            switch VMSelection.choose(p, index: index, current: assigned[p.name], cursor: cursors[p.name] ?? 0,
+                                      health: health[p.name] ?? [:]) {
             case .failure(let e): errors.append(e)
             case .success(let (vm, reason)):
                 out.append(DesiredResource(

@@ -3,7 +3,7 @@ import FedState
 /// The rules that make a saved plan applicable: made for this state (lineage), at this serial,
 /// from this spec. Anything else is stale and refused.
 public enum SavedPlanCheck {
-    public static func verify(_ plan: Plan, path: String, state: StateSnapshot, specDigest: String) throws {
+    public static func verify(_ plan: Plan, path: String, state: StateSnapshot, specDigest: String, catalogVersion: String) throws {
         if let lineage = plan.lineage {
             guard lineage == state.lineage else {
                 throw PlanFile.Unusable(path: path, reason: "it was made for state lineage \(lineage), but this state's lineage is \(state.lineage)")
@@ -16,6 +16,9 @@ public enum SavedPlanCheck {
         }
         if plan.specDigest != specDigest {
             throw PlanFile.Unusable(path: path, reason: "the spec changed since the plan was made; run `fedplane plan` again")
+        }
+        if plan.catalogVersion != catalogVersion {
+            throw PlanFile.Unusable(path: path, reason: "the catalog changed since the plan was made (\(plan.catalogVersion) → \(catalogVersion)); run `fedplane plan` again")
         }
     }
 }

@@ -1,37 +1,30 @@
+import FedOrchestrate
 import FedSpec
 
-/// Which of a participant's VMs may run its task, and which one does. A VM is eligible when it is
-/// active and meets the participant's minimum resources; the current assignment is kept while it
-/// stays eligible, so assignments change only for a reason the plan can print.
+/// Which VM a participant's task is assigned to in the plan. The current assignment is kept while
+/// its VM stays eligible (active, above the minimum) and healthy; otherwise the participant's
+/// circular queue, resumed at its saved cursor, names the next usable VM. So an assignment only
+/// changes for a reason the plan prints.
 public enum VMSelection {
-    /// Why a VM cannot take a task, or nil when it can.
-    public static func ineligibility(_ vm: VMSpec, minimum: Resources) -> String? {
-        if vm.state != .active { return "\(vm.id) is \(vm.state.rawValue)" }
-        var short: [String] = []
-        if vm.resources.vcpu < minimum.vcpu { short.append("\(vm.resources.vcpu) vCPU < \(minimum.vcpu)") }
-        if vm.resources.memoryGiB < minimum.memoryGiB { short.append("\(fmt(vm.resources.memoryGiB)) GiB memory < \(fmt(minimum.memoryGiB))") }
-        if vm.resources.diskGiB < minimum.diskGiB { short.append("\(fmt(vm.resources.diskGiB)) GiB disk < \(fmt(minimum.diskGiB))") }
-        return short.isEmpty ? nil : "\(vm.id) is below the minimum (\(short.joined(separator: ", ")))"
-    }
-
-    public static func eligible(_ p: ParticipantSpec) -> [VMSpec] {
-        p.vms.filter { ineligibility($0, minimum: p.minResources) == nil }
-    }
-
-    /// The VM for `p`'s task and why, given the VM recorded in state (if any).
-    public static func choose(_ p: ParticipantSpec, index: Int, current: String?) -> Result<(vm: String, reason: String), PlanError> {
-        let eligible = eligible(p)
-        guard let first = eligible.first else {
-            let why = p.vms.map { ineligibility($0, minimum: p.minResources) ?? "\($0.id) is eligible" }
+    /// - Parameters:
+    ///   - health: VM id → why its health probe failed (absent: healthy or not yet provisioned).
+    public static func choose(_ p: ParticipantSpec, index: Int, current: String?, cursor: Int,
+                              health: [String: String]) -> Result<(vm: String, reason: String), PlanError> {
+        let ineligible = Dictionary(Eligibility.partition(p).ineligible.map { ($0.vm, $0.description) }, uniquingKeysWith: { a, _ in a })
+        func problem(_ id: String) -> String? {
+            ineligible[id] ?? health[id].map { "\(id) failed its health probe: \($0)" }
+        }
+        if let current, p.vms.contains(where: { $0.id == current }), problem(current) == nil {
+            return .success((current, "\(current) is still eligible and healthy"))
+        }
+        let queue = CircularQueue(inventory: p.vms, cursor: cursor) { problem($0.id) == nil }
+        guard let (next, _) = queue.next() else {
+            let why = p.vms.map { problem($0.id) ?? "\($0.id) is eligible" }
             return .failure(PlanError(mark: p.mark, path: "participants[\(index)].vms",
                                       message: "participant \(p.name) has no eligible VM: \(why.joined(separator: "; "))"))
         }
-        guard let current else { return .success((first.id, "\(first.id) is the first eligible VM")) }
-        if eligible.contains(where: { $0.id == current }) { return .success((current, "\(current) is still eligible")) }
-        let why = p.vms.first { $0.id == current }.flatMap { ineligibility($0, minimum: p.minResources) }
-            ?? "\(current) is no longer in the inventory"
-        return .success((first.id, "\(current) → \(first.id) (\(why))"))
+        guard let current else { return .success((next.id, "\(next.id) is next in the participant's circular queue")) }
+        let why = problem(current) ?? "\(current) is no longer in the inventory"
+        return .success((next.id, "\(current) → \(next.id) (\(why))"))
     }
-
-    static func fmt(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }

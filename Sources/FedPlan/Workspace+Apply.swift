@@ -17,7 +17,9 @@ extension Workspace {
                       checkpoint: @escaping @Sendable (Int, Applier.Phase) -> Void = { _, _ in },
                       progress: @escaping (String) -> Void = { _ in }) throws -> Applier.Outcome {
         _ = try store.backupBeforeApply()
-        return try Applier(store: store, providers: providers, checkpoint: checkpoint, progress: progress).apply(plan)
+        let assigner = VMAssigner(spec: spec, providers: providers)
+        return try Applier(store: store, providers: providers, confirm: assigner.confirm, checkpoint: checkpoint,
+                           progress: progress).apply(plan)
     }
 }
 

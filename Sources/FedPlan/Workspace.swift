@@ -21,13 +21,23 @@ public struct Workspace: Sendable {
     /// Loads and validates the spec. Throws `Diagnostics` when it has errors.
     public static func load(specPath: String, statePath: String?, credentialCheck: CredentialCheck,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Workspace {
-        let catalog = Catalog.bundled
-        let loader = SpecLoader(credentialCheck: credentialCheck, environment: environment,
-                                knownRegions: Set(catalog.regions.map { $0.ref.description }))
+        let specURL = URL(fileURLWithPath: specPath)
+        // Locations are checked against the catalog the spec will use: the bundled one, plus the
+        // spec's own catalog file. That file's name comes from the spec, so the spec is read first
+        // without the region check, then again with it.
+        var loader = SpecLoader(credentialCheck: .skip, environment: environment)
+        let first = loader.load(path: specPath)
+        var catalog = Catalog.bundled
+        if let spec = first.spec {
+            let (merged, diagnostics) = Catalog.forSpec(spec, specDirectory: specURL.deletingLastPathComponent().path)
+            guard let merged else { throw diagnostics }
+            catalog = merged
+        }
+        loader = SpecLoader(credentialCheck: credentialCheck, environment: environment,
+                            knownRegions: Set(catalog.regions.map { $0.ref.description }))
         let result = loader.load(path: specPath)
         guard let spec = result.spec else { throw result.diagnostics }
-        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: specPath))) ?? Data()
-        let specURL = URL(fileURLWithPath: specPath)
+        let bytes = (try? Data(contentsOf: specURL)) ?? Data()
         let state = statePath.map { URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
@@ -57,24 +67,41 @@ public struct Workspace: Sendable {
         let placement = try place(state)
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
-        switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned) {
+        let health = VMHealthSurvey.run(spec, providers: providers)
+        switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
+                                  health: health) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }
-        try checkProviders(desired)
         return planner.plan(mode: .normal, desired: desired, placement: placement.summary, state: state, observed: observed)
     }
 
     private func place(_ state: StateSnapshot?) throws -> Placement {
         if let p = Placement.onPrivateCloud(spec) { return p }
-        throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator.candidates",
-                                    message: "placing the aggregator on a public cloud needs the optimizer and a public-cloud provider, which this fedplane does not have yet; `fedplane validate` checks this spec, and a spec whose candidates are local clouds (policy.allowPrivateAggregator) can be applied")])
+        let recorded = state?.resource(at: "aggregator.main").map(RecordedResource.init).flatMap { r -> (String, String, String)? in
+            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
+                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
+            return (c, g, t)
+        }
+        do {
+            let decision = try optimizer().decide(recorded: recorded)
+            return Placement(decision)
+        } catch let e as PlacementInfeasible {
+            throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
+        }
     }
 
-    private func checkProviders(_ desired: DesiredGraph) throws {
+    /// The aggregator optimizer for this spec, with the spec's weights unless `weights` is given.
+    public func optimizer(weights: Weights? = nil) -> AggregatorOptimizer {
+        AggregatorOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
+                            weights: weights ?? spec.aggregator.weights)
+    }
+
+    /// Every provider the plan needs exists here; apply checks this before its first step.
+    public func checkProviders(_ plan: Plan) throws {
         var errors: [PlanError] = []
         var seen = Set<String>()
-        for r in desired.resources where providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {
+        for r in plan.changes where r.action != .noOp && providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {
             errors.append(PlanError(mark: spec.cloud(named: r.cloud)?.mark, path: "clouds.\(r.cloud)",
                                     message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.joined(separator: ", ")))"))
         }

@@ -2,7 +2,8 @@
 //   swift run -c release fedplane-bench spec [--participants 1000] [--vms 5]
 //   swift run -c release fedplane-bench state [--participants 1000]
 //   swift run -c release fedplane-bench plan [--participants 1000] [--vms 5]
-//   swift run -c release fedplane-bench optimizer
+//   swift run -c release fedplane-bench zdt1 [--pymoo]      (NSGA-II vs pymoo on ZDT1, and a placement search)
+//   swift run -c release fedplane-bench quality [SEEDS]     (median hypervolumes of ZDT1-3 and DTLZ2)
 import Foundation
 
 enum Bench {
@@ -10,6 +11,8 @@ enum Bench {
         ("spec", SpecBench.run),
         ("state", StateBench.run),
         ("plan", PlanBench.run),
+        ("zdt1", { try OptimizerBench.run(["zdt1"] + $0) }),
+        ("quality", { try OptimizerBench.run(["quality"] + $0) }),
     ]
 }
 

@@ -8,7 +8,7 @@ struct Fedplane: ParsableCommand {
         commandName: "fedplane",
         abstract: "Plan, build and run federated-learning environments across clouds from a YAML spec.",
         version: version,
-        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, State.self,
-                      Refresh.self, ForceUnlock.self]
+        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Optimize.self, Show.self, State.self,
+                      Refresh.self, ForceUnlock.self, CatalogCommand.self, Simulate.self]
     )
 }

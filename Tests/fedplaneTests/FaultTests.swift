@@ -122,8 +122,12 @@ import Testing
             .replacingOccurrences(of: "hospital-a: { provider: local }", with: "hospital-a: { provider: openstack }")
         let f = try Federation(text)
         let r = try f.run(["plan"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("clouds.hospital-a: the openstack provider is not available in this fedplane yet (available: local)"), "\(r.stderr)")
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("warning: clouds.hospital-a: the openstack provider is not available in this fedplane yet (available: local); apply will stop here"), "\(r.stderr)")
+        let apply = try f.run(["apply", "--auto-approve"])
+        #expect(apply.status == 1)
+        #expect(apply.stderr.contains("clouds.hospital-a: the openstack provider is not available in this fedplane yet (available: local)"), "\(apply.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: f.statePath), "a refused apply left a state")
     }
 
     @Test func participantWithNoEligibleVMIsAPlanErrorNamingEachVM() throws {

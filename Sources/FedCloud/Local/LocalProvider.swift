@@ -4,7 +4,7 @@ import Foundation
 /// The embedded default provider: each resource is a working directory on this machine,
 /// `<root>/<kind>/<name>/`, holding `resource.json` (what it was asked to be). The aggregator
 /// also gets a reserved TCP port on 127.0.0.1 that later stages start the real server on.
-public struct LocalProvider: Provider {
+public struct LocalProvider: Provider, VMProber {
     public let kind = "local"
     public let root: URL
 
@@ -28,6 +28,7 @@ public struct LocalProvider: Provider {
                 try Self.writeAtomically(Data("\(p)\n".utf8), to: dir.appendingPathComponent("port"))
             }
         }
+        if request.kind == .participant { try syncVMs(request, in: dir) }
         try writeManifest(request, in: dir)
         return observe(request.address, kind: request.kind, dir)
     }
@@ -50,6 +51,27 @@ public struct LocalProvider: Provider {
         let parent = dir.deletingLastPathComponent()
         if (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.isEmpty == true {
             try? FileManager.default.removeItem(at: parent)
+        }
+    }
+
+    // MARK: - Participant VMs
+
+    /// A participant's VMs are directories `<participant>/vms/<id>/`: one per VM of the inventory,
+    /// removed when the VM leaves it.
+    public func vmDirectory(participant: String, vm: String) -> URL {
+        directory(for: "participant.\(participant)", kind: .participant).appendingPathComponent("vms").appendingPathComponent(vm)
+    }
+
+    private func syncVMs(_ request: ResourceRequest, in dir: URL) throws(ProviderError) {
+        guard case .array(let vms)? = request.inputs["vms"] else { return }
+        let ids = Set(vms.compactMap { $0["id"]?.stringValue })
+        let vmsDir = dir.appendingPathComponent("vms")
+        for id in ids.sorted() {
+            let d = vmsDir.appendingPathComponent(id)
+            try perform(request.address, "mkdir \(d.path)") { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        }
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: vmsDir.path)) ?? [] where !ids.contains(old) {
+            try perform(request.address, "remove \(vmsDir.path)/\(old)") { try FileManager.default.removeItem(at: vmsDir.appendingPathComponent(old)) }
         }
     }
 
@@ -119,4 +141,31 @@ public struct LocalProvider: Provider {
     }
 
     private func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// The local health probe: the VM's directory must exist and take a heartbeat write. Tests
+    /// make a VM fail by leaving a `FAIL` file in it (its text is the reason) or hang with `HANG`.
+    public func probe(participant: String, vm: String, timeoutSeconds: Double, readOnly: Bool) -> VMHealth {
+        let participantDir = directory(for: "participant.\(participant)", kind: .participant)
+        guard FileManager.default.fileExists(atPath: participantDir.path) else { return .notProvisioned }
+        let dir = vmDirectory(participant: participant, vm: vm)
+        guard FileManager.default.fileExists(atPath: dir.path) else { return .unhealthy("its working directory \(dir.path) is missing") }
+        if let why = try? String(contentsOf: dir.appendingPathComponent("FAIL"), encoding: .utf8) {
+            let text = why.trimmingCharacters(in: .whitespacesAndNewlines)
+            return .unhealthy(text.isEmpty ? "it reports a failure" : text)
+        }
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("HANG").path) {
+            // A hung VM answers nothing: the prober waits out its timeout, as it would for a real one.
+            usleep(UInt32(min(max(timeoutSeconds, 0), 3600) * 1_000_000))
+            return .timedOut
+        }
+        if readOnly {
+            return access(dir.path, W_OK) == 0 ? .healthy : .unhealthy("cannot write to \(dir.path): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try Self.writeAtomically(Data("\(Date().timeIntervalSince1970)\n".utf8), to: dir.appendingPathComponent("heartbeat"))
+        } catch {
+            return .unhealthy("cannot write to \(dir.path): \(error.localizedDescription)")
+        }
+        return .healthy
+    }
 }

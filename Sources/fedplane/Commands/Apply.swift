@@ -83,13 +83,15 @@ struct ApplyFlow {
                 let snapshot = try store.snapshot()
                 let plan: FedPlan.Plan
                 if let saved {
-                    try SavedPlanCheck.verify(saved.plan, path: saved.path, state: snapshot, specDigest: ws.specDigest)
+                    try SavedPlanCheck.verify(saved.plan, path: saved.path, state: snapshot, specDigest: ws.specDigest,
+                                               catalogVersion: ws.catalog.version)
                     plan = saved.plan
                 } else {
                     plan = try ws.makePlan(mode: mode, state: snapshot)
                 }
                 PlanView.print(plan, output)
                 guard plan.canApply else { return }
+                try ws.checkProviders(plan)
                 if saved == nil {
                     try Confirmation.ask(mode == .destroy ? "Destroy all resources of \(plan.federation)?" : "Apply this plan to \(plan.federation)?",
                                          command: mode == .destroy ? "destroy" : "apply", autoApprove: autoApprove)

@@ -27,6 +27,9 @@ extension Fedplane {
                 let snapshot = try ws.openState(create: false)?.snapshot()
                 let plan = try ws.makePlan(mode: .normal, state: snapshot)
                 PlanView.print(plan, output)
+                do { try ws.checkProviders(plan) } catch let e as PlanErrors {
+                    for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }
+                }
                 if let out {
                     try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version)
                         .write(to: URL(fileURLWithPath: out), options: .atomic)

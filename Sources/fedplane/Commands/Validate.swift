@@ -1,4 +1,5 @@
 import ArgumentParser
+import FedPlan
 import FedSpec
 
 extension Fedplane {
@@ -22,21 +23,23 @@ extension Fedplane {
         func run() throws {
             let all = files + paths
             let targets = all.isEmpty ? ["fedplane.yaml"] : all
-            let loader = SpecLoader(credentialCheck: .warn)
             var diagnostics: [Diagnostic] = []
             var failed = false
             for path in targets {
-                let result = loader.load(path: path)
-                let sorted = result.diagnostics.sorted
-                diagnostics += sorted
-                if let spec = result.spec {
+                // The workspace checks what plan checks, less the credentials (warnings here):
+                // the spec, its catalog file, and locations against that catalog.
+                do {
+                    let ws = try Workspace.load(specPath: path, statePath: nil, credentialCheck: .warn)
+                    let sorted = Diagnostics(ws.warnings).sorted
+                    diagnostics += sorted
                     if !output.json {
                         DiagnosticsView.printHuman(sorted)
-                        print("\(path): valid — \(SpecSummary(spec))")
+                        print("\(path): valid — \(SpecSummary(ws.spec))")
                     }
-                } else {
+                } catch let d as Diagnostics {
                     failed = true
-                    if !output.json { DiagnosticsView.printHuman(sorted) }
+                    diagnostics += d.sorted
+                    if !output.json { DiagnosticsView.printHuman(d.sorted) }
                 }
             }
             if output.json { print(DiagnosticsView.json(diagnostics)) }

@@ -23,3 +23,16 @@ public struct Placement: Sendable, Equatable {
     /// `cloud/region/type`: how dependants refer to the aggregator, so a new placement updates them.
     public var identity: String { "\(cloud)/\(region)/\(instanceType)" }
 }
+
+extension Placement {
+    /// The optimizer's choice.
+    init(_ d: PlacementDecision) {
+        let c = d.choice
+        let note = (d.keptRecorded ? "kept: " : "") +
+            "NSGA-II chose 1 of \(d.front.count) Pareto-optimal placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency))"
+        self.init(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
+                  summary: PlacementSummary(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
+                                            costPerRun: "\(Money.format(c.cost)) \(d.currency)",
+                                            roundLatency: "\(Money.format(c.roundLatencyMs)) ms", note: note))
+    }
+}

@@ -1,0 +1,61 @@
+/// Picks one candidate from a Pareto front by weights.
+///
+/// Each objective is min–max normalised over the front's feasible members (an objective that
+/// is the same for all of them normalises to 0), the weighted sums are compared, and the
+/// smallest wins. Exact ties go to the lexicographically smaller objective vector, then to the
+/// smaller candidate index, so the choice never depends on the order of `front`.
+/// Returns nil when the front has no feasible member.
+public func select(front: [Int], in candidates: [PlacementCandidate], weights: [Double]) -> Int? {
+    let members = front.filter { candidates[$0].isFeasible }
+    guard let first = members.first else { return nil }
+    let m = candidates[first].objectives.count
+    precondition(weights.count == m, "one weight per objective")
+    precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite }, "weights must be finite and non-negative")
+    let low = (0..<m).map { k in members.map { candidates[$0].objectives[k] }.min()! }
+    let high = (0..<m).map { k in members.map { candidates[$0].objectives[k] }.max()! }
+    func score(_ i: Int) -> Double {
+        var sum = 0.0
+        for k in 0..<m where high[k] > low[k] {
+            sum += weights[k] * (candidates[i].objectives[k] - low[k]) / (high[k] - low[k])
+        }
+        return sum
+    }
+    return members.min { a, b in
+        let (sa, sb) = (score(a), score(b))
+        if sa != sb { return sa < sb }
+        let (fa, fb) = (candidates[a].objectives, candidates[b].objectives)
+        if fa != fb { return fa.lexicographicallyPrecedes(fb) }
+        return a < b
+    }
+}
+
+/// A constraint a candidate breaks, and by how much (its positive violation).
+public struct ConstraintBreach: Sendable, Hashable {
+    public var constraint: Int
+    public var amount: Double
+
+    public init(constraint: Int, amount: Double) {
+        self.constraint = constraint
+        self.amount = amount
+    }
+}
+
+/// The candidate nearest to feasible, for "no candidate satisfies …; the closest is …".
+public struct ClosestCandidate: Sendable, Hashable {
+    public var index: Int
+    public var totalViolation: Double
+    /// Every constraint it breaks, in constraint order.
+    public var breaches: [ConstraintBreach]
+}
+
+/// The candidate with the smallest total constraint violation (ties: smaller index), with the
+/// constraints it breaks. Nil only for an empty table.
+public func closestCandidate(_ candidates: [PlacementCandidate]) -> ClosestCandidate? {
+    guard let best = candidates.indices.min(by: { a, b in
+        (candidates[a].totalViolation, a) < (candidates[b].totalViolation, b)
+    }) else { return nil }
+    let breaches = candidates[best].constraintViolations.enumerated()
+        .filter { $0.element > 0 }
+        .map { ConstraintBreach(constraint: $0.offset, amount: $0.element) }
+    return ClosestCandidate(index: best, totalViolation: candidates[best].totalViolation, breaches: breaches)
+}

@@ -1,0 +1,122 @@
+import FedCatalog
+import FedOptimize
+import FedSpec
+
+/// The optimizer's answer: every candidate estimated, the Pareto front of the feasible ones
+/// (NSGA-II over cloud × region × instance type), and the one the weights pick.
+public struct PlacementDecision: Sendable {
+    public let candidates: [CandidateEstimate]
+    public let feasible: [Int]
+    /// Indices into `candidates`, cheapest first.
+    public let front: [Int]
+    public let chosen: Int
+    public let weights: Weights
+    /// True when the placement recorded in state was kept (it is as good as any other choice).
+    public let keptRecorded: Bool
+    public let currency: String
+
+    public var choice: CandidateEstimate { candidates[chosen] }
+}
+
+/// Why no placement exists, naming the nearest candidate and the limits it breaks.
+public struct PlacementInfeasible: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+public struct AggregatorOptimizer: Sendable {
+    public let model: PlacementModel
+    public let settings: OptimizerSettings
+    public let weights: Weights
+
+    public init(model: PlacementModel, settings: OptimizerSettings, weights: Weights) {
+        self.model = model
+        self.settings = settings
+        self.weights = weights
+    }
+
+    /// - Parameter recorded: the placement in state (`cloud`, `region`, `type`); it is kept while it
+    ///   scores as well as the best choice, so equal points never flap between plans.
+    public func decide(recorded: (cloud: String, region: String, type: String)? = nil) throws -> PlacementDecision {
+        let estimates = try model.candidates()
+        guard !estimates.isEmpty else {
+            throw PlacementInfeasible(message: "no instance type of the catalog matches the aggregator's candidate clouds, regions and instance types")
+        }
+        let table = Self.table(estimates, model: model)
+        let problem = try PlacementProblem(candidates: table)
+        let optimizer = NSGA2(populationSize: settings.population, generations: settings.generations, seed: settings.seed)
+        let front = problem.optimizedParetoFront(using: optimizer)
+        let feasible = table.indices.filter { table[$0].isFeasible }
+
+        guard !front.isEmpty, let best = select(front: front, in: table, weights: [weights.cost, weights.latency]) else {
+            throw PlacementInfeasible(message: infeasibleMessage(estimates, table))
+        }
+        var chosen = best
+        var kept = false
+        if let r = recorded,
+           let i = estimates.firstIndex(where: { $0.specCloud == r.cloud && $0.region.region == r.region && $0.instanceType == r.type }),
+           i != best, front.contains(i),
+           score(i, front: front, table: table) <= score(best, front: front, table: table) + 1e-12 {
+            chosen = i
+            kept = true
+        } else if let r = recorded, estimates[best].specCloud == r.cloud, estimates[best].region.region == r.region,
+                  estimates[best].instanceType == r.type {
+            kept = true
+        }
+        let sortedFront = front.sorted { (estimates[$0].cost, estimates[$0].roundLatencyMs, $0) < (estimates[$1].cost, estimates[$1].roundLatencyMs, $1) }
+        return PlacementDecision(candidates: estimates, feasible: feasible, front: sortedFront, chosen: chosen,
+                                 weights: weights, keptRecorded: kept, currency: model.currency)
+    }
+
+    /// Coordinates (spec cloud, region, instance type) and objectives (cost, latency) per candidate.
+    static func table(_ estimates: [CandidateEstimate], model: PlacementModel) -> [PlacementCandidate] {
+        let clouds = Array(Set(estimates.map(\.specCloud))).sorted()
+        let regions = Array(Set(estimates.map(\.region.description))).sorted()
+        let types = Array(Set(estimates.map(\.instanceType))).sorted()
+        return estimates.map { e in
+            PlacementCandidate(coordinates: [clouds.firstIndex(of: e.specCloud)!, regions.firstIndex(of: e.region.description)!,
+                                             types.firstIndex(of: e.instanceType)!],
+                               objectives: [e.cost, e.roundLatencyMs], constraintViolations: model.violations(e))
+        }
+    }
+
+    private func score(_ i: Int, front: [Int], table: [PlacementCandidate]) -> Double {
+        let w = [weights.cost, weights.latency]
+        var sum = 0.0
+        for k in 0..<2 {
+            let values = front.map { table[$0].objectives[k] }
+            let (lo, hi) = (values.min()!, values.max()!)
+            if hi > lo { sum += w[k] * (table[i].objectives[k] - lo) / (hi - lo) }
+        }
+        return sum
+    }
+
+    private func infeasibleMessage(_ estimates: [CandidateEstimate], _ table: [PlacementCandidate]) -> String {
+        let r = model.spec.aggregator.requirements
+        var limits: [String] = []
+        if let l = r.maxRoundLatency { limits.append("maxRoundLatency \(l)") }
+        if let c = r.maxCost { limits.append("maxCost \(c)") }
+        limits.append("minVcpu \(r.minVcpu)")
+        if r.minMemoryGiB > 0 { limits.append("minMemoryGiB \(Money.format(r.minMemoryGiB))") }
+        guard let closest = closestCandidate(table) else { return "no aggregator candidate" }
+        let e = estimates[closest.index]
+        let breaks = closest.breaches.map { b -> String in
+            switch b.constraint {
+            case 0: return "maxCost by \(Money.format(e.cost - (r.maxCost?.amount ?? 0))) \(model.currency)"
+            case 1: return "maxRoundLatency by \(Money.format(e.roundLatencyMs - (r.maxRoundLatency?.milliseconds ?? 0))) ms"
+            case 2: return "minVcpu (\(e.offer.type.vcpu) vCPU)"
+            default: return "minMemoryGiB (\(Money.format(e.offer.type.memoryGiB)) GiB)"
+            }
+        }
+        return "no candidate satisfies \(limits.joined(separator: " and ")); the closest is \(e.label) at \(Money.format(e.roundLatencyMs)) ms, \(Money.format(e.cost)) \(model.currency), which breaks \(breaks.joined(separator: " and "))"
+    }
+}
+
+extension Money {
+    /// A number as people read it in a message: whole when large, two decimals otherwise.
+    public static func format(_ x: Double) -> String {
+        if abs(x) >= 100 { return String(Int((x).rounded())) }
+        let r = (x * 100).rounded() / 100
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+}

@@ -1,0 +1,190 @@
+import FedOptimize
+import Foundation
+
+/// FedOptimize's benchmark: NSGA-II on ZDT1 (timed, with its hypervolume), a placement search
+/// over a generated table, and optionally pymoo 0.6.2 on the same ZDT1 run for comparison.
+///
+///     fedplane-bench zdt1 [--runs N] [--pymoo] [--python python3] [--script Benchmarks/pymoo_zdt1.py]
+///                         [--skip-placement]
+///     fedplane-bench quality [SEEDS]   median HV over 11 seeds on ZDT1–3 and DTLZ2 (the quality test's numbers)
+///
+/// Build in release (`swift build -c release`); debug timings mean nothing.
+enum OptimizerBench {
+    struct Options {
+        var runs = 11
+        var pymoo = false
+        var placement = true
+        var python = "python3"
+        var script = "Benchmarks/pymoo_zdt1.py"
+    }
+
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func run(_ args: [String]) throws {
+        if args.first == "quality" {
+            quality(seeds: args.count > 1 ? Int(args[1]) ?? 11 : 11)
+            return
+        }
+        let options = try parse(args)
+        let swift = zdt1(runs: options.runs)
+        if options.placement { placement() }
+        if options.pymoo {
+            try compare(with: options, swiftCPU: swift.cpu, swiftHV: swift.hv)
+        }
+    }
+
+    static func parse(_ args: [String]) throws -> Options {
+        var options = Options()
+        var rest = args[...]
+        if rest.first == "zdt1" { rest = rest.dropFirst() }
+        while let flag = rest.popFirst() {
+            switch flag {
+            case "--pymoo":
+                options.pymoo = true
+            case "--skip-placement":
+                options.placement = false
+            case "--runs", "--python", "--script":
+                guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+                if flag == "--runs" {
+                    guard let runs = Int(value), runs >= 1 else { throw UsageError(description: "--runs needs a positive integer") }
+                    options.runs = runs
+                } else if flag == "--python" {
+                    options.python = value
+                } else {
+                    options.script = value
+                }
+            default:
+                throw UsageError(description: "unknown argument \(flag); usage: zdt1 [--runs N] [--pymoo] [--python P] [--script S] [--skip-placement]")
+            }
+        }
+        return options
+    }
+
+    /// NSGA-II 100 × 250 on ZDT1 for seeds 1…runs; returns the median CPU seconds and HV.
+    static func zdt1(runs: Int) -> (cpu: Double, hv: Double) {
+        print("FedOptimize NSGA-II 100 x 250 on ZDT1 (30 variables), \(runs) seeds")
+        var cpus: [Double] = [], walls: [Double] = [], hvs: [Double] = []
+        for seed in 1...runs {
+            let optimizer = NSGA2(populationSize: 100, generations: 250, seed: UInt64(seed))
+            let (result, cpu, wall) = measure { optimizer.run(ZDT(.zdt1)) }
+            let hv = hypervolume(result.paretoSet.map(\.objectives), reference: [1.1, 1.1])
+            cpus.append(cpu)
+            walls.append(wall)
+            hvs.append(hv)
+            print(String(format: "  seed %2d: %8.2f ms CPU %8.2f ms wall  HV %.5f", seed, cpu * 1e3, wall * 1e3, hv))
+        }
+        let (cpu, wall, hv) = (median(cpus), median(walls), median(hvs))
+        print(String(format: "median: %.2f ms CPU, %.2f ms wall per run (fastest %.2f ms CPU), HV %.5f",
+                     cpu * 1e3, wall * 1e3, cpus.min()! * 1e3, hv))
+        return (cpu, hv)
+    }
+
+    /// The quality test's measurement in release: median HV over seeds 1…11 (or 1…`seeds`)
+    /// per problem.
+    static func quality(seeds: Int) {
+        let cases: [(problem: any ReferenceProblem, generations: Int, pymoo: Double)] = [
+            (ZDT(.zdt1), 250, 0.8694), (ZDT(.zdt2), 250, 0.5362), (ZDT(.zdt3), 250, 1.3276), (DTLZ2(), 300, 0.7049),
+        ]
+        for c in cases {
+            let reference = [Double](repeating: 1.1, count: c.problem.objectiveCount)
+            var times: [Double] = []
+            let volumes = (1...seeds).map { seed -> Double in
+                let optimizer = NSGA2(populationSize: 100, generations: c.generations, seed: UInt64(seed))
+                let (result, cpu, _) = measure { optimizer.run(c.problem) }
+                times.append(cpu)
+                return hypervolume(result.paretoSet.map(\.objectives), reference: reference)
+            }
+            let hv = median(volumes)
+            print(String(format: "%@ 100 x %d: median HV %.5f (pymoo 0.6.2 %.4f, %+.2f%%), min %.5f, max %.5f, %.1f ms CPU per run",
+                         c.problem.name, c.generations, hv, c.pymoo, (hv - c.pymoo) / c.pymoo * 100,
+                         volumes.min()!, volumes.max()!, median(times) * 1e3))
+        }
+    }
+
+    /// A generated aggregator table (3 clouds × 8 regions × 20 types, 3 participants): the
+    /// exhaustive front, NSGA-II 100 × 200 on it, and the weighted pick.
+    static func placement() {
+        let table = SyntheticPlacementTable(clouds: 3, regionsPerCloud: 8, typesPerCloud: 20, participants: 3, seed: 7)
+        let candidates = table.candidates()
+        guard let problem = try? PlacementProblem(candidates: candidates) else {
+            print("placement: the generated table is unusable")
+            return
+        }
+        let feasible = candidates.filter(\.isFeasible).count
+        print("\nplacement: \(candidates.count) candidates (\(feasible) feasible), 3 participants, objectives cost and round latency")
+        var exact: [Int] = [], found: [Int] = [], exactTimes: [Double] = [], searchTimes: [Double] = []
+        for _ in 0..<5 {
+            let (front, _, wall) = measure { exhaustiveParetoFront(candidates) }
+            exact = front
+            exactTimes.append(wall)
+        }
+        for seed in 1...5 {
+            let optimizer = NSGA2(populationSize: 100, generations: 200, seed: UInt64(seed))
+            let (front, _, wall) = measure { problem.optimizedParetoFront(using: optimizer) }
+            found = front
+            searchTimes.append(wall)
+            if front != exact { print("  seed \(seed): NSGA-II front differs from the exhaustive one") }
+        }
+        print(String(format: "  exhaustive front: %d candidates in %.3f ms (median of 5)", exact.count, median(exactTimes) * 1e3))
+        print(String(format: "  NSGA-II 100 x 200: %d candidates in %.2f ms (median of 5 seeds), %@",
+                     found.count, median(searchTimes) * 1e3, found == exact ? "same front" : "DIFFERENT front"))
+        if let pick = select(front: exact, in: candidates, weights: [0.9, 0.1]) {
+            let c = candidates[pick]
+            print(String(format: "  weights cost 0.9, latency 0.1 pick candidate %d at %@: cost %.4f, latency %.3f s",
+                         pick, "\(c.coordinates)", c.objectives[0], c.objectives[1]))
+        }
+    }
+
+    /// Runs the pymoo script and prints both sides with the CPU-time ratio.
+    static func compare(with options: Options, swiftCPU: Double, swiftHV: Double) throws {
+        print("\nrunning \(options.script) with \(options.python) (pymoo takes a few seconds per run)…")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [options.python, options.script, "--runs", String(options.runs)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print(output, terminator: "")
+        guard process.terminationStatus == 0,
+              let line = output.split(separator: "\n").last(where: { $0.hasPrefix("PYMOO ") })
+        else { throw UsageError(description: "the pymoo script failed (pip install pymoo==0.6.2)") }
+        var fields: [String: Double] = [:]
+        for pair in line.split(separator: " ").dropFirst() {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
+        }
+        guard let pyCPU = fields["cpu_median_s"], let pyHV = fields["hv_median"] else {
+            throw UsageError(description: "unexpected pymoo output: \(line)")
+        }
+        print(String(format: "\nside by side (median of %d seeds): FedOptimize %.2f ms CPU, HV %.5f | pymoo %.1f ms CPU, HV %.5f",
+                     options.runs, swiftCPU * 1e3, swiftHV, pyCPU * 1e3, pyHV))
+        print(String(format: "speed ratio: %.0fx faster; HV difference %+.2f%%", pyCPU / swiftCPU, (swiftHV - pyHV) / pyHV * 100))
+    }
+
+    /// Runs `body` once; returns its value, CPU seconds of this process and wall seconds.
+    static func measure<T>(_ body: () -> T) -> (T, cpu: Double, wall: Double) {
+        let cpuStart = cpuSeconds()
+        let clock = ContinuousClock()
+        let wallStart = clock.now
+        let value = body()
+        let elapsed = clock.now - wallStart
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return (value, cpuSeconds() - cpuStart, wall)
+    }
+
+    static func cpuSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+}
