@@ -11,6 +11,7 @@ enum Bench {
         ("spec", SpecBench.run),
         ("state", StateBench.run),
         ("plan", PlanBench.run),
+        ("placement", PlacementBench.run),
         ("zdt1", { try OptimizerBench.run(["zdt1"] + $0) }),
         ("quality", { try OptimizerBench.run(["quality"] + $0) }),
     ]
