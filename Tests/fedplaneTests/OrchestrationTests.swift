@@ -36,6 +36,32 @@ import Testing
         #expect(try f.run(["plan", "--detailed-exitcode"]).status == 0)
     }
 
+    @Test func anAssignedVMThatLeavesTheInventoryIsReassignedWithAReason() throws {
+        let f = try Federation()
+        #expect(try f.run(["apply", "--auto-approve"]).status == 0)
+        try f.editSpec { $0.replacingOccurrences(of: "      - { id: vm-001, <<: *worker }\n      - { id: vm-002, <<: *worker }\n  - name: hospital-c",
+                                                 with: "      - { id: vm-002, <<: *worker }\n  - name: hospital-c") }
+        let plan = try f.run(["plan", "--no-color"])
+        #expect(plan.stdout.contains("  ~ assignment.hospital-b\n      # vm-001 → vm-002 (vm-001 is no longer in the inventory)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("  ~ participant.hospital-b\n      # vms: vm-001 removed"))
+        #expect(try f.run(["apply", "--auto-approve"]).status == 0)
+        #expect(try f.run(["plan", "--detailed-exitcode"]).status == 0)
+    }
+
+    @Test func theQueueCursorIsKeptInStateAndRotates() throws {
+        let f = try Federation()
+        #expect(try f.run(["apply", "--auto-approve"]).status == 0)
+        // vm-001 took hospital-a's task, so the queue's next VM is vm-002 (inventory position 1).
+        #expect(try f.sql("SELECT cursor FROM queue_cursors WHERE participant='hospital-a'") == "1")
+        // Forget the assignment: the next one comes from the queue, not from the top of the list.
+        #expect(try f.run(["state", "rm", "assignment.hospital-a"]).status == 0)
+        let plan = try f.run(["plan", "--no-color"])
+        #expect(plan.stdout.contains("  + assignment.hospital-a\n      # not in state yet\n      # vm-002 is next in the participant's circular queue"), "\(plan.stdout)")
+        #expect(try f.run(["apply", "--auto-approve"]).status == 0)
+        #expect(try f.sql("SELECT vm_id FROM assignments WHERE participant='hospital-a'") == "vm-002")
+        #expect(try f.sql("SELECT cursor FROM queue_cursors WHERE participant='hospital-a'") == "0")
+    }
+
     @Test func applyRetriesOnTheNextVMWhenThePlannedOneFails() throws {
         let f = try Federation()
         #expect(try f.run(["apply", "--auto-approve"]).status == 0)
