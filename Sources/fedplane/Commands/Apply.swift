@@ -101,8 +101,6 @@ struct ApplyFlow {
                                            progress: { Console.stderr($0) })
                 print("\n\(mode == .destroy ? "Destroy" : "Apply") complete! \(outcome.summary)")
             }
-        } catch let e as ExitCode {
-            throw e
         } catch {
             throw Failure.report(error, specPath: specPath)
         }

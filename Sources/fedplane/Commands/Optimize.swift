@@ -69,8 +69,6 @@ extension Fedplane {
             } catch let e as PlacementInfeasible {
                 Console.stderr("\(spec.file): aggregator: \(e.message)")
                 throw ExitCode.failure
-            } catch let e as ExitCode {
-                throw e
             } catch {
                 throw Failure.report(error, specPath: spec.file)
             }

@@ -36,8 +36,6 @@ extension Fedplane {
                     if !output.json { print("\nSaved the plan to \(out). Apply exactly this plan with: fedplane apply \(out)") }
                 }
                 if detailedExitCode && plan.canApply { throw ExitCode(2) }
-            } catch let e as ExitCode {
-                throw e
             } catch {
                 throw Failure.report(error, specPath: spec.file)
             }

@@ -13,19 +13,13 @@ extension Fedplane {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            do {
-                let store = try StateLocation(spec: spec, state: state).open()
-                defer { store.close() }
+            try StateLocation(spec: spec, state: state).use { store in
                 let snapshot = try store.snapshot()
                 if output.json {
                     print(StateView.json(snapshot).canonical)
                 } else {
                     print(StateView.human(snapshot), terminator: "")
                 }
-            } catch let e as ExitCode {
-                throw e
-            } catch {
-                throw Failure.report(error, specPath: spec.file)
             }
         }
     }
@@ -35,6 +29,15 @@ extension Fedplane {
 struct StateLocation {
     let spec: SpecOptions
     let state: StateOptions
+
+    /// Runs `body` with the open state, reporting any error the way commands do.
+    func use(_ body: (StateStore) throws -> Void) throws {
+        try Failure.reporting(specPath: spec.file) {
+            let store = try open()
+            defer { store.close() }
+            try body(store)
+        }
+    }
 
     func open() throws -> StateStore {
         if let path = state.path {

@@ -21,11 +21,9 @@ extension Fedplane {
             @OptionGroup var state: StateOptions
 
             func run() throws {
-                do {
-                    let store = try StateLocation(spec: spec, state: state).open()
-                    defer { store.close() }
+                try StateLocation(spec: spec, state: state).use { store in
                     for r in try store.snapshot().resources { print(r.address) }
-                } catch { throw Failure.report(error, specPath: spec.file) }
+                }
             }
         }
 
@@ -37,9 +35,7 @@ extension Fedplane {
             @OptionGroup var output: OutputOptions
 
             func run() throws {
-                do {
-                    let store = try StateLocation(spec: spec, state: state).open()
-                    defer { store.close() }
+                try StateLocation(spec: spec, state: state).use { store in
                     let snapshot = try store.snapshot()
                     guard let r = snapshot.resource(at: address) else {
                         let known = snapshot.resources.map(\.address)
@@ -53,7 +49,7 @@ extension Fedplane {
                     } else {
                         print(StateView.human(one).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).joined(separator: "\n"), terminator: "")
                     }
-                } catch let e as ExitCode { throw e } catch { throw Failure.report(error, specPath: spec.file) }
+                }
             }
         }
 
@@ -66,9 +62,7 @@ extension Fedplane {
             @OptionGroup var state: StateOptions
 
             func run() throws {
-                do {
-                    let store = try StateLocation(spec: spec, state: state).open()
-                    defer { store.close() }
+                try StateLocation(spec: spec, state: state).use { store in
                     let lock = try store.lock(operation: "state rm", timeout: state.timeout())
                     defer { try? store.unlock(lock.id) }
                     let removed = try store.write { tx -> Bool in
@@ -83,7 +77,7 @@ extension Fedplane {
                         throw ExitCode.failure
                     }
                     print("Removed \(address) from the state. It still exists at its provider; fedplane no longer manages it.")
-                } catch let e as ExitCode { throw e } catch { throw Failure.report(error, specPath: spec.file) }
+                }
             }
         }
     }
@@ -97,12 +91,10 @@ extension Fedplane {
         @OptionGroup var state: StateOptions
 
         func run() throws {
-            do {
-                let store = try StateLocation(spec: spec, state: state).open()
-                defer { store.close() }
+            try StateLocation(spec: spec, state: state).use { store in
                 try store.forceUnlock(lockID)
                 print("The state lock \(lockID) was released.")
-            } catch { throw Failure.report(error, specPath: spec.file) }
+            }
         }
     }
 

@@ -8,6 +8,11 @@ import Foundation
 /// Reports any error the library throws the way users need it (positions for spec problems, the
 /// resource and API call for provider problems) and maps it to exit code 1.
 enum Failure {
+    /// Runs a command's body, turning any error into its report and exit code.
+    static func reporting<T>(specPath: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw report(error, specPath: specPath) }
+    }
+
     static func report(_ error: Error, specPath: String) -> ExitCode {
         switch error {
         case let d as Diagnostics:
