@@ -3,12 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "fedplane",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fedplane", targets: ["fedplane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // C libraries reached through module maps (see Sources/C*/module.modulemap).
@@ -25,12 +26,20 @@ let package = Package(
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
         .target(name: "FedCloud", dependencies: ["FedDigest"]),
         .target(name: "FedOptimize"),
+        .target(name: "FedHTTP", dependencies: ["CCurl"]),
+        .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
+        .target(name: "FedWeights"),
+        .target(name: "FedTrain", dependencies: ["FedWeights"]),
+        .target(name: "FedRuntime", dependencies: [
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "FedOrchestrate", dependencies: ["FedSpec"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
-                                                "FedOrchestrate"]),
+                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -43,6 +52,7 @@ let package = Package(
         .testTarget(name: "FedPlanTests", dependencies: ["FedPlan", "FedSpec", "FedCatalog", "FedOptimize"]),
         .testTarget(name: "FedOrchestrateTests", dependencies: ["FedOrchestrate", "FedSpec"]),
         .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize"]),
+        .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
     ]
 )

@@ -34,6 +34,11 @@ public struct Applier {
     let providers: ProviderSet
     /// Lets the orchestrator confirm (or move) a planned VM assignment just before it is applied.
     var confirm: (ResourceChange) throws -> (change: ResourceChange, cursor: Int?) = { ($0, nil) }
+    /// Carries out a training run (`run.<n>`), returning what it produced; runs are not a cloud
+    /// resource, so no provider makes them.
+    var train: (ResourceChange) throws -> ObservedResource = { c in
+        throw PlanError(message: "\(c.address): this apply cannot train")
+    }
     /// Called at each step's phases; tests use it to kill a real apply at a chosen point.
     var checkpoint: @Sendable (Int, Phase) -> Void = { _, _ in }
     var progress: (String) -> Void = { _ in }
@@ -96,6 +101,8 @@ public struct Applier {
 
         var observed: ObservedResource?
         switch c.action {
+        case _ where c.kind == .run && c.action != .delete:
+            observed = try train(c)
         case .create: observed = try provider.create(request)
         case .update: observed = try provider.update(request)
         case .replace:

@@ -18,8 +18,11 @@ extension Workspace {
                       progress: @escaping (String) -> Void = { _ in }) throws -> Applier.Outcome {
         _ = try store.backupBeforeApply()
         let assigner = VMAssigner(spec: spec, providers: providers)
-        return try Applier(store: store, providers: providers, confirm: assigner.confirm, checkpoint: checkpoint,
-                           progress: progress).apply(plan)
+        var applier = Applier(store: store, providers: providers, confirm: assigner.confirm, checkpoint: checkpoint,
+                              progress: progress)
+        let coordinator = RunCoordinator(workspace: self, store: store, progress: progress)
+        applier.train = { change in try coordinator.run(number: RunPlanning.number(change.address)) }
+        return try applier.apply(plan)
     }
 }
 

@@ -43,10 +43,16 @@ public struct Workspace: Sendable {
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
-                         providers: .standard(localRoot: root), warnings: result.diagnostics.warnings)
+                         providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root)]),
+                         warnings: result.diagnostics.warnings)
     }
 
     public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
+
+    /// Where global models are kept, content-addressed, next to the state.
+    public var modelRoot: URL {
+        URL(fileURLWithPath: statePath).deletingLastPathComponent().appendingPathComponent("\(spec.metadata.name)-models")
+    }
 
     /// Opens the state; nil when it does not exist and `create` is false (a first plan reads an
     /// empty state without writing anything).
@@ -69,7 +75,7 @@ public struct Workspace: Sendable {
         let desired: DesiredGraph
         let health = VMHealthSurvey.run(spec, providers: providers)
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
-                                  health: health) {
+                                  health: health, runs: RunPlanning.recorded(state)) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }
@@ -103,7 +109,7 @@ public struct Workspace: Sendable {
         var seen = Set<String>()
         for r in plan.changes where r.action != .noOp && providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {
             errors.append(PlanError(mark: spec.cloud(named: r.cloud)?.mark, path: "clouds.\(r.cloud)",
-                                    message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.joined(separator: ", ")))"))
+                                    message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.filter { $0 != RunDirectories.kind }.joined(separator: ", ")))"))
         }
         if !errors.isEmpty { throw PlanErrors(errors) }
     }

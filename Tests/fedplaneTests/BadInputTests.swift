@@ -48,10 +48,10 @@ import Testing
         Case(name: "inline secret", bytes: { Array(quickstart.replacingOccurrences(of: "lab:        { provider: local }", with: "lab: { provider: aws, credentials: { secretAccessKey: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY } }").utf8) },
              expect: ":16:40: clouds.lab.credentials.secretAccessKey: inline secret"),
         Case(name: "undefined cloud", bytes: { Array(quickstart.replacingOccurrences(of: "cloud: hospital-b", with: "cloud: hospital-d").utf8) },
-             expect: ":41:12: participants[1].cloud: unknown cloud \"hospital-d\" (did you mean \"hospital-a\"?)"),
+             expect: ":40:12: participants[1].cloud: unknown cloud \"hospital-d\" (did you mean \"hospital-a\"?)"),
         Case(name: "tab indentation", bytes: { Array(quickstart.replacingOccurrences(of: "  name: quickstart", with: "\tname: quickstart").utf8) },
              expect: ":8:1: found character that cannot start any token"),
-        Case(name: "two documents", bytes: { Array((quickstart + "---\na: 1\n").utf8) }, expect: ":72:1: a second YAML document starts here"),
+        Case(name: "two documents", bytes: { Array((quickstart + "---\na: 1\n").utf8) }, expect: ":69:1: a second YAML document starts here"),
     ]
 
     @Test(arguments: cases)

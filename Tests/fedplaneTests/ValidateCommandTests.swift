@@ -10,7 +10,7 @@ import Testing
         #expect(specs.count >= 2)
         let r = try CLI.run(["validate"] + specs, environment: ["HOME": "/nonexistent", "PATH": "/usr/bin:/bin"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("specs/quickstart.yaml: valid — federation quickstart: 4 clouds, 3 participants, 6 VMs, 5 rounds"))
+        #expect(r.stdout.contains("specs/quickstart.yaml: valid — federation quickstart: 4 clouds, 3 participants, 6 VMs, 10 rounds"))
         #expect(r.stdout.contains("specs/covid19-multicloud.yaml: valid — federation covid19-cxr"))
         // The case study references credentials this machine lacks: warnings, positioned, not errors.
         #expect(r.stderr.contains("specs/covid19-multicloud.yaml:13:42: warning: clouds.aws.credentials: AWS profile \"fl-platform\" is not defined"))
@@ -20,14 +20,14 @@ import Testing
         let dir = try TempDir()
         let text = try String(contentsOf: Self.quickstart, encoding: .utf8)
             .replacingOccurrences(of: "clouds: [lab]", with: "clouds: [lba]")
-            .replacingOccurrences(of: "rounds: 5", with: "rounds: five")
+            .replacingOccurrences(of: "rounds: 10", with: "rounds: five")
         let f = try dir.write("bad.yaml", text)
         let r = try CLI.run(["validate", "-f", f.path])
         #expect(r.status == 1)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == 2, "\(lines)")
         #expect(lines[0].hasPrefix("\(f.path):23:14: aggregator.candidates.clouds[0]: unknown cloud \"lba\" (did you mean \"lab\"?)"))
-        #expect(lines[1] == "\(f.path):62:11: training.rounds: expected a positive integer, got \"five\"")
+        #expect(lines[1] == "\(f.path):59:11: training.rounds: expected a positive integer, got \"five\"")
         #expect(r.stdout.isEmpty)
     }
 

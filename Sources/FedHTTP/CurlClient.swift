@@ -1,0 +1,105 @@
+import CCurl
+import Foundation
+
+/// One HTTP response: status, headers (lower-cased names) and body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A transfer that did not complete: which request, what libcurl said.
+public struct HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var method: String
+    public var url: String
+    public var code: Int
+    public var message: String
+    /// The connection was refused or timed out: the peer is down or slow, trying again may work.
+    public var isUnreachable: Bool
+
+    public var description: String { "\(method) \(url) failed: \(message) (curl error \(code))" }
+}
+
+/// A small synchronous HTTP client on libcurl's easy interface (one handle per request), used by
+/// the participant agent and, later, by the cloud providers.
+public struct CurlClient: Sendable {
+    public var timeoutSeconds: Double
+    public var connectTimeoutSeconds: Double
+
+    public init(timeoutSeconds: Double = 60, connectTimeoutSeconds: Double = 5) {
+        self.timeoutSeconds = timeoutSeconds
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        return true
+    }()
+
+    private final class Sink {
+        var body: [UInt8] = []
+        var headers: [String: String] = [:]
+    }
+
+    public func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil) throws(HTTPClientError) -> HTTPResponse {
+        _ = Self.globalInit
+        guard let h = curl_easy_init() else {
+            throw HTTPClientError(method: method, url: url, code: -1, message: "curl_easy_init failed", isUnreachable: false)
+        }
+        defer { curl_easy_cleanup(h) }
+        let sink = Sink()
+        let sinkRef = Unmanaged.passRetained(sink)
+        defer { sinkRef.release() }
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { list = curl_slist_append(list, "\(k): \(v)") }
+        // No "Expect: 100-continue" round trip for uploads.
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+
+        ccurl_setopt_string(h, CURLOPT_URL, url)
+        ccurl_setopt_string(h, CURLOPT_CUSTOMREQUEST, method)
+        ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+        ccurl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
+        ccurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
+        ccurl_setopt_slist(h, CURLOPT_HTTPHEADER, list)
+        ccurl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkRef.toOpaque())
+        ccurl_setopt_write_callback(h, CURLOPT_WRITEFUNCTION) { ptr, size, count, user in
+            let n = size * count
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            ptr.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+            return n
+        }
+        ccurl_setopt_pointer(h, CURLOPT_HEADERDATA, sinkRef.toOpaque())
+        ccurl_setopt_write_callback(h, CURLOPT_HEADERFUNCTION) { ptr, size, count, user in
+            let n = size * count
+            guard let ptr, let user else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
+            if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return n
+        }
+
+        let code: CURLcode = (body ?? []).withUnsafeBufferPointer { buf in
+            if body != nil {
+                ccurl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buf.count))
+                ccurl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buf.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+            return curl_easy_perform(h)
+        }
+        guard code == CURLE_OK else {
+            let message = String(cString: curl_easy_strerror(code))
+            let unreachable = [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR].contains(code)
+            throw HTTPClientError(method: method, url: url, code: Int(code.rawValue), message: message, isUnreachable: unreachable)
+        }
+        var status = 0
+        ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}

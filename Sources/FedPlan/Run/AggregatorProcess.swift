@@ -1,0 +1,61 @@
+import FedHTTP
+import FedRuntime
+import Foundation
+
+/// The aggregator service as a process on its host (the local provider: this machine, in the
+/// aggregator's working directory, on its reserved port).
+final class AggregatorProcess {
+    let workdir: URL
+    let port: Int
+    let tokenFile: URL
+    private var process: Process?
+
+    init(workdir: URL, port: Int, tokenFile: URL) {
+        self.workdir = workdir
+        self.port = port
+        self.tokenFile = tokenFile
+    }
+
+    func start() throws {
+        let ready = workdir.appendingPathComponent("ready")
+        try? FileManager.default.removeItem(at: ready)
+        let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--token-file", tokenFile.path, "--ready-file", ready.path],
+                                       in: workdir, log: "aggregator.log")
+        try? Data("\(p.processIdentifier)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
+        process = p
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: ready.path) {
+            guard p.isRunning else { throw RunCoordinator.Failure(description: "the aggregator exited at start: \(logTail())") }
+            guard Date() < deadline else { throw RunCoordinator.Failure(description: "the aggregator did not start listening within 20 s: \(logTail())") }
+            usleep(20_000)
+        }
+    }
+
+    /// Restarts a dead aggregator (state lives in fedplane's state and model store, not in it).
+    func ensureRunning() throws {
+        if process?.isRunning != true { throw HTTPUnreachable(description: "the aggregator process is not running") }
+    }
+
+    var isAlive: Bool { process?.isRunning == true }
+
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    func stop() {
+        guard let p = process, p.isRunning else { return }
+        kill(p.processIdentifier, SIGTERM)
+        if RunProcesses.wait(p, seconds: 5) == nil { /* killed */ }
+    }
+
+    private func logTail() -> String {
+        ((try? String(contentsOf: workdir.appendingPathComponent("aggregator.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").suffix(3).joined(separator: " / ")
+    }
+}
+
+/// The aggregator could not be reached: a restart may help.
+struct HTTPUnreachable: Error, CustomStringConvertible {
+    var description: String
+}

@@ -1,0 +1,202 @@
+import FedCloud
+import FedDigest
+import FedHTTP
+import FedModels
+import FedOrchestrate
+import FedRuntime
+import FedSpec
+import FedState
+import FedTrain
+import FedWeights
+import Foundation
+
+/// Carries out a training run (`run.<n>` in the plan): starts the aggregator on its host, sends
+/// each round's task to every participant through the orchestrator (one agent process on the
+/// assigned VM; retries on the next VM), has the aggregator average the updates, and commits
+/// every round to the state with its global model in the model store. Rounds already committed
+/// are not run again: a run interrupted at any point resumes where it stopped.
+///
+/// Metrics: in round r the participants evaluate the global model they receive (r − 1's result)
+/// before training on it, so round r's metrics belong to the model of round r − 1; after the last
+/// round an evaluation-only pass measures the final model.
+struct RunCoordinator {
+    let workspace: Workspace
+    let store: StateStore
+    let progress: (String) -> Void
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static let aggregatorRestarts = 3
+
+    var spec: Spec { workspace.spec }
+
+    /// The run's configuration: what defines its training (its hash is the run's identity).
+    static func config(_ spec: Spec, run: Int) -> RunConfig {
+        let t = spec.training
+        let trainer: RunConfig.TrainerSpec
+        switch t.trainer {
+        case .builtin(let b): trainer = .builtin(b.rawValue)
+        case .command(let argv): trainer = .command(argv)
+        }
+        return RunConfig(
+            federation: spec.metadata.name, run: run, trainer: trainer,
+            hyperparameters: .init(rounds: t.rounds, epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate,
+                                   strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed),
+            participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed)
+    }
+
+    func run(number: Int) throws -> ObservedResource {
+        let config = Self.config(spec, run: number)
+        let runDir = workspace.localRoot.appendingPathComponent("run/\(number)")
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        let token = try Self.token(in: runDir)
+        let models = ModelStore(root: workspace.modelRoot)
+        let local = LocalProvider(root: workspace.localRoot)
+        let snapshot = try store.snapshot()
+        guard let agg = snapshot.resource(at: "aggregator.main").map(RecordedResource.init),
+              let port = agg.observed["port"]?.numberValue, let workdir = agg.observed["workdir"]?.stringValue else {
+            throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
+        }
+        let endpoint = "http://127.0.0.1:\(Int(port))"
+        let aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port),
+                                           tokenFile: runDir.appendingPathComponent("token"))
+        defer { aggregator.stop() }
+        let client = AggregatorClient(base: endpoint, token: token)
+
+        // Resume after the last committed round.
+        let done = try store.rounds(run: number).map(\.round).max() ?? 0
+        var global: [UInt8]
+        if done == 0 {
+            let trainer = try Agent.trainer(config.trainer)
+            global = try SafeTensors.encode(trainer.initialWeights(seed: config.hyperparameters.seed))
+            try store.write { tx in
+                _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: tx.now))
+            }
+        } else {
+            let checkpoint = try Checkpoint.read(runDir)
+            guard checkpoint.round == done else {
+                throw Failure(description: "run.\(number): the checkpoint is at round \(checkpoint.round) but the state at \(done)")
+            }
+            global = try models.get(checkpoint.model)
+            progress("run \(number): resuming after round \(done) of \(config.hyperparameters.rounds)")
+        }
+        try aggregator.start()
+
+        let rounds = config.hyperparameters.rounds
+        var cursors = snapshot.cursors
+        for r in (done + 1)...(rounds + 1) {
+            let evaluateOnly = r == rounds + 1
+            let started = Date()
+            var outcome: RoundOutcome!
+            var result: AggregatorState.RoundResult!
+            var attempt = 0
+            while true {
+                do {
+                    try aggregator.ensureRunning()
+                    try client.open(round: r, global: global)
+                    let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
+                        AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm)
+                    }, evaluateOnly: evaluateOnly)
+                    let orchestrator = RoundOrchestrator(retry: spec.training.retry)
+                    let participants = spec.participants
+                    let c = cursors
+                    outcome = Blocking.run { await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner) }
+                    try outcome.requireComplete(minParticipants: spec.training.minParticipants)
+                    result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                    break
+                } catch {
+                    // A dead or silent aggregator is restarted and the round run again from its
+                    // opening global model; anything else ends the run (its rounds so far are kept).
+                    let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
+                    if (!aggregator.isAlive || unreachable) && attempt < Self.aggregatorRestarts {
+                        attempt += 1
+                        progress("run \(number) round \(r): the aggregator stopped answering; restarting it (\(attempt)/\(Self.aggregatorRestarts)) and running the round again")
+                        try aggregator.restart()
+                        continue
+                    }
+                    if let e = error as? RoundIncomplete { throw Failure(description: "run.\(number): \(e)") }
+                    throw error
+                }
+            }
+            for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
+            let next = evaluateOnly ? global : try client.result(round: r)
+            let previousID = try models.put(global)
+            let nextID = try models.put(next)
+            let metrics = Self.metrics(result)
+            try store.write { tx in
+                // The queue moves on every task; the planned assignment (a resource) does not.
+                for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
+                // The model that entered round r is measured now: record it with its metrics.
+                _ = try tx.recordModel(ModelRecord(id: previousID, run: number, round: r - 1, configHash: config.configHash,
+                                                   sizeBytes: global.count, metrics: metrics.canonical, created: tx.now))
+                if !evaluateOnly {
+                    _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
+                                                       loss: result.loss, accuracy: result.accuracy, precision: result.precision,
+                                                       recall: result.recall, f1: result.f1,
+                                                       durationSeconds: Date().timeIntervalSince(started), committed: tx.now))
+                }
+            }
+            if !evaluateOnly { try Checkpoint(round: r, model: nextID).write(runDir) }
+            progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly))
+            global = next
+        }
+        let finalID = SHA256.hex(global)
+        let startedAt = try store.runs().first { $0.run == number }?.started
+        try store.write { tx in
+            _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .succeeded,
+                                           started: startedAt ?? tx.now, finished: tx.now))
+        }
+        return ObservedResource(providerID: "run:\(number)", attributes: [
+            "rounds": .number(Double(rounds)), "finalModel": .string(finalID), "status": "succeeded",
+            "configHash": .string(config.configHash),
+        ])
+    }
+
+    static func metrics(_ r: AggregatorState.RoundResult) -> JSONValue {
+        var o: [String: JSONValue] = ["participants": .number(Double(r.participants.count))]
+        if let v = r.loss { o["loss"] = .number(v) }
+        if let v = r.accuracy { o["accuracy"] = .number(v) }
+        if let v = r.precision { o["precision"] = .number(v) }
+        if let v = r.recall { o["recall"] = .number(v) }
+        if let v = r.f1 { o["f1"] = .number(v) }
+        return .object(o)
+    }
+
+    static func line(r: Int, rounds: Int, result: AggregatorState.RoundResult, outcome: RoundOutcome, seconds: Double, evaluateOnly: Bool) -> String {
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+        let label = evaluateOnly ? "final model" : "round \(r)/\(rounds)"
+        let measured = evaluateOnly ? "of the final global model" : "of the global model it started from"
+        var s = "\(label): \(result.participants.count) participants, loss \(f(result.loss)), accuracy \(f(result.accuracy)), F1 \(f(result.f1)) \(measured), \(String(format: "%.2f", seconds)) s"
+        let drops = outcome.dropouts.map(\.participant)
+        if !drops.isEmpty { s += "; dropped out: \(drops.joined(separator: ", "))" }
+        return s
+    }
+
+    /// The run's bearer token: random, in a 0600 file of the run's directory, never in state or logs.
+    static func token(in dir: URL) throws -> String {
+        let file = dir.appendingPathComponent("token")
+        if let t = try? String(contentsOf: file, encoding: .utf8), !t.isEmpty { return t.trimmingCharacters(in: .whitespacesAndNewlines) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        let t = Hex.encode(bytes)
+        FileManager.default.createFile(atPath: file.path, contents: Data(t.utf8), attributes: [.posixPermissions: 0o600])
+        return t
+    }
+}
+
+/// Where a run has got to: the last committed round and its global model (in the model store).
+struct Checkpoint: Codable {
+    var round: Int
+    var model: String
+
+    static func read(_ dir: URL) throws -> Checkpoint {
+        try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: dir.appendingPathComponent("checkpoint.json")))
+    }
+
+    func write(_ dir: URL) throws {
+        try JSONEncoder().encode(self).write(to: dir.appendingPathComponent("checkpoint.json"), options: .atomic)
+    }
+}

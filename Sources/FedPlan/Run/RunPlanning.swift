@@ -1,0 +1,79 @@
+import FedCloud
+import FedDigest
+import FedSpec
+import FedState
+import Foundation
+
+/// How training runs appear in the plan: `run.<n>`, whose inputs are the run's configuration.
+/// The latest run is kept while its configuration hash matches the spec; a changed
+/// hyperparameter plans a new run. Earlier runs stay in the state as history (their rounds and
+/// models remain queryable) and are never planned for deletion, except by destroy.
+public enum RunPlanning {
+    public struct Recorded: Sendable {
+        var number: Int
+        var inputs: [String: JSONValue]
+    }
+
+    static func number(_ address: String) -> Int { Int(address.dropFirst("run.".count)) ?? 0 }
+
+    static func recorded(_ state: StateSnapshot?) -> [Recorded] {
+        (state?.resources ?? []).filter { $0.type == ResourceKind.run.rawValue }
+            .map { Recorded(number: number($0.address), inputs: RecordedResource($0).inputs) }
+            .sorted { $0.number < $1.number }
+    }
+
+    static func inputs(_ spec: Spec) -> [String: JSONValue] {
+        let config = RunCoordinator.config(spec, run: 0)
+        let h = config.hyperparameters
+        let trainer: String
+        switch config.trainer {
+        case .builtin(let b): trainer = "builtin:\(b)"
+        case .command(let argv): trainer = "command:" + argv.joined(separator: " ")
+        }
+        return ["configHash": .string(config.configHash), "trainer": .string(trainer), "rounds": .number(Double(h.rounds)),
+                "epochs": .number(Double(h.epochs)), "batchSize": .number(Double(h.batchSize)),
+                "learningRate": .number(h.learningRate), "minParticipants": .number(Double(h.minParticipants)),
+                "participants": .array(config.participants.map { .string($0) })]
+    }
+
+    /// The run resources of the desired graph.
+    static func desired(_ spec: Spec, recorded: [Recorded], dependsOn: [String]) -> [DesiredResource] {
+        let wanted = inputs(spec)
+        var out = recorded.map { r in
+            DesiredResource(address: "run.\(r.number)", kind: .run, cloud: "", provider: RunDirectories.kind, inputs: r.inputs,
+                            dependsOn: dependsOn, replaceOn: [], note: nil)
+        }
+        if let last = recorded.last, last.inputs["configHash"] == wanted["configHash"] { return out }
+        let changes = recorded.last.map { Planner.differences($0.inputs, wanted).filter { $0.key != "configHash" }.map(\.text) } ?? []
+        let note = recorded.isEmpty ? "the first training run" : "a new run: \(changes.joined(separator: "; "))"
+        out.append(DesiredResource(address: "run.\((recorded.last?.number ?? 0) + 1)", kind: .run, cloud: "",
+                                   provider: RunDirectories.kind, inputs: wanted, dependsOn: dependsOn, replaceOn: [], note: note))
+        return out
+    }
+}
+
+/// Runs as the state sees them: a run's working directory exists once it started. Creating and
+/// updating are the coordinator's (apply trains); deleting removes the directory, not the run's
+/// history or models.
+struct RunDirectories: Provider {
+    static let kind = "runtime"
+    var kind: String { Self.kind }
+    let root: URL
+
+    func directory(_ address: String) -> URL { root.appendingPathComponent("run/\(RunPlanning.number(address))") }
+
+    func create(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
+        throw ProviderError(provider: kind, address: request.address, operation: "create", message: "runs are carried out by apply's coordinator", retryable: false)
+    }
+
+    func read(address: String, kind: ResourceKind) throws(ProviderError) -> ObservedResource? {
+        FileManager.default.fileExists(atPath: directory(address).path)
+            ? ObservedResource(providerID: "run:\(RunPlanning.number(address))", attributes: [:]) : nil
+    }
+
+    func update(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource { try create(request) }
+
+    func delete(address: String, kind: ResourceKind) throws(ProviderError) {
+        try? FileManager.default.removeItem(at: directory(address))
+    }
+}

@@ -1,0 +1,88 @@
+import FedDigest
+import Foundation
+
+/// Everything a participant agent needs for one run, in one versioned file (the FL Initializer's
+/// hand-off): the aggregator's address, the trainer and its hyperparameters, the participant's
+/// identity and its data. `configHash` covers what defines the training (not addresses or VMs),
+/// so changing a hyperparameter plans a new run.
+public struct RunConfig: Codable, Sendable, Equatable {
+    public static let currentVersion = 1
+
+    public struct Hyperparameters: Codable, Sendable, Equatable {
+        public var rounds: Int
+        public var epochs: Int
+        public var batchSize: Int
+        public var learningRate: Double
+        public var strategy: String
+        public var minParticipants: Int
+        public var seed: UInt64
+
+        public init(rounds: Int, epochs: Int, batchSize: Int, learningRate: Double, strategy: String,
+                    minParticipants: Int, seed: UInt64) {
+            self.rounds = rounds
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+            self.strategy = strategy
+            self.minParticipants = minParticipants
+            self.seed = seed
+        }
+    }
+
+    /// `builtin:logistic`, `builtin:mlp`, or an external command.
+    public enum TrainerSpec: Codable, Sendable, Equatable {
+        case builtin(String)
+        case command([String])
+    }
+
+    public var version: Int
+    public var federation: String
+    public var run: Int
+    public var trainer: TrainerSpec
+    public var hyperparameters: Hyperparameters
+    /// Participant names in spec order: a participant's index selects its share of the data.
+    public var participants: [String]
+    /// The built-in data set's split (the built-in trainers train on WDBC, split non-IID).
+    public var dataSeed: UInt64
+
+    public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
+                participants: [String], dataSeed: UInt64) {
+        version = Self.currentVersion
+        self.federation = federation
+        self.run = run
+        self.trainer = trainer
+        self.hyperparameters = hyperparameters
+        self.participants = participants
+        self.dataSeed = dataSeed
+    }
+
+    /// Digest of what defines the training: the trainer, hyperparameters, participants and data split.
+    public var configHash: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        var defining = self
+        defining.run = 0
+        defining.federation = ""
+        return "sha256:" + SHA256.hex([UInt8]((try? e.encode(defining)) ?? Data()))
+    }
+}
+
+/// What one agent process is told: the run, where the aggregator is, who it is, the round.
+/// Written to the VM's working directory; the token lives only there and in the aggregator.
+public struct AgentAssignment: Codable, Sendable, Equatable {
+    public var config: RunConfig
+    public var aggregator: String
+    public var token: String
+    public var participant: String
+    public var vm: String
+
+    public init(config: RunConfig, aggregator: String, token: String, participant: String, vm: String) {
+        self.config = config
+        self.aggregator = aggregator
+        self.token = token
+        self.participant = participant
+        self.vm = vm
+    }
+
+    public var participantIndex: Int? { config.participants.firstIndex(of: participant) }
+}
