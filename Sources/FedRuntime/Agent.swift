@@ -23,21 +23,54 @@ public struct Agent: Sendable {
         let client = AggregatorClient(base: assignment.aggregator, token: assignment.token)
         let global = try SafeTensors.decode(try client.global(round: round))
         let data = try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index)
-        let trainer = try Self.trainer(config.trainer)
         let h = config.hyperparameters
-        if evaluateOnly {
-            let evaluation = try trainer.evaluate(global, on: data.validation)
-            try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation)
-            return
-        }
-        let context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
-                                   participants: config.participants.count, epochs: h.epochs, batchSize: h.batchSize,
-                                   learningRate: h.learningRate,
+        var context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
+                                   participants: config.participants.count, epochs: evaluateOnly ? 0 : h.epochs,
+                                   batchSize: h.batchSize, learningRate: h.learningRate,
                                    seed: RoundContext.taskSeed(runSeed: h.seed, round: round, participantIndex: index),
                                    dataDirectory: nil)
-        let update = try trainer.runRound(global: global, data: data, context: context)
+        let update: LocalUpdate
+        switch config.trainer {
+        case .builtin:
+            let trainer = try Self.trainer(config.trainer)
+            if evaluateOnly {
+                let evaluation = try trainer.evaluate(global, on: data.validation)
+                try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation)
+                return
+            }
+            update = try trainer.runRound(global: global, data: data, context: context)
+        case .command(let argv):
+            // The external program gets this participant's split as CSV files in its working
+            // directory (they never leave it) and the global model as a file; FEDPLANE_EPOCHS=0
+            // makes the evaluation-only pass.
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let dataDir = cwd.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+            try data.writeCSVFiles(to: dataDir)
+            context.dataDirectory = dataDir
+            let trainer = ExternalCommandTrainer(
+                command: argv, classCount: Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds,
+                readWeights: { try SafeTensors.read(contentsOfFile: $0.path) },
+                writeWeights: { try SafeTensors.write($0, toFile: $1.path) })
+            update = try trainer.runRound(global: global, context: context, workingDirectory: cwd)
+            if evaluateOnly {
+                try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: update.evaluation)
+                return
+            }
+        }
         try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(update.weights),
                           trainSamples: update.trainSamples, evaluation: update.evaluation)
+    }
+
+    /// The model a run starts from: the spec's model file when it names one, else the built-in
+    /// trainer's seeded initial weights (an external trainer without a model file starts from the
+    /// built-in logistic model, whose tensors the NumPy example shares).
+    public static func initialWeights(_ config: RunConfig, modelFile: String?) throws -> ModelWeights {
+        if let modelFile { return try SafeTensors.read(contentsOfFile: modelFile) }
+        switch config.trainer {
+        case .builtin: return try trainer(config.trainer).initialWeights(seed: config.hyperparameters.seed)
+        case .command: return BuiltinTrainerKind.logistic.make(for: .wdbc).initialWeights(seed: config.hyperparameters.seed)
+        }
     }
 
     public static func trainer(_ spec: RunConfig.TrainerSpec) throws -> any Trainer {
@@ -48,7 +81,7 @@ public struct Agent: Sendable {
             }
             return kind.make(for: .wdbc)
         case .command:
-            throw Failure(description: "external command trainers run through ExternalCommandTrainer (not wired yet)")
+            throw Failure(description: "an external command trainer is run by the agent, not built in")
         }
     }
 }

@@ -75,13 +75,17 @@ public struct AgentAssignment: Codable, Sendable, Equatable {
     public var token: String
     public var participant: String
     public var vm: String
+    /// How long an external trainer may run (the spec's `training.retry.taskTimeout`).
+    public var taskTimeoutSeconds: Double
 
-    public init(config: RunConfig, aggregator: String, token: String, participant: String, vm: String) {
+    public init(config: RunConfig, aggregator: String, token: String, participant: String, vm: String,
+                taskTimeoutSeconds: Double) {
         self.config = config
         self.aggregator = aggregator
         self.token = token
         self.participant = participant
         self.vm = vm
+        self.taskTimeoutSeconds = taskTimeoutSeconds
     }
 
     public var participantIndex: Int? { config.participants.firstIndex(of: participant) }

@@ -12,6 +12,7 @@ enum Bench {
         ("state", StateBench.run),
         ("plan", PlanBench.run),
         ("placement", PlacementBench.run),
+        ("fedavg", FedAvgBench.run),
         ("zdt1", { try OptimizerBench.run(["zdt1"] + $0) }),
         ("quality", { try OptimizerBench.run(["quality"] + $0) }),
     ]

@@ -17,6 +17,7 @@ final class AggregatorProcess {
     }
 
     func start() throws {
+        stopLeftover()
         let ready = workdir.appendingPathComponent("ready")
         try? FileManager.default.removeItem(at: ready)
         let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--token-file", tokenFile.path, "--ready-file", ready.path],
@@ -47,6 +48,20 @@ final class AggregatorProcess {
         guard let p = process, p.isRunning else { return }
         kill(p.processIdentifier, SIGTERM)
         if RunProcesses.wait(p, seconds: 5) == nil { /* killed */ }
+    }
+
+    /// An aggregator left running by an apply that was killed still holds the port: stop it
+    /// (only if the recorded pid really is a fedplane aggregator).
+    private func stopLeftover() {
+        let pidFile = workdir.appendingPathComponent("aggregator.pid")
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+              let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")),
+              String(decoding: cmdline, as: UTF8.self).contains("aggregator") else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        usleep(50_000)
     }
 
     private func logTail() -> String {

@@ -69,8 +69,10 @@ struct RunCoordinator {
         let done = try store.rounds(run: number).map(\.round).max() ?? 0
         var global: [UInt8]
         if done == 0 {
-            let trainer = try Agent.trainer(config.trainer)
-            global = try SafeTensors.encode(trainer.initialWeights(seed: config.hyperparameters.seed))
+            let modelFile = spec.training.model.file.map {
+                $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: workspace.specPath).deletingLastPathComponent().appendingPathComponent($0).path
+            }
+            global = try SafeTensors.encode(Agent.initialWeights(config, modelFile: modelFile))
             try store.write { tx in
                 _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: tx.now))
             }
@@ -85,6 +87,7 @@ struct RunCoordinator {
         try aggregator.start()
 
         let rounds = config.hyperparameters.rounds
+        let taskTimeout = spec.training.retry.taskTimeout.seconds
         var cursors = snapshot.cursors
         for r in (done + 1)...(rounds + 1) {
             let evaluateOnly = r == rounds + 1
@@ -97,7 +100,8 @@ struct RunCoordinator {
                     try aggregator.ensureRunning()
                     try client.open(round: r, global: global)
                     let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
-                        AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm)
+                        AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm,
+                                        taskTimeoutSeconds: taskTimeout)
                     }, evaluateOnly: evaluateOnly)
                     let orchestrator = RoundOrchestrator(retry: spec.training.retry)
                     let participants = spec.participants

@@ -58,6 +58,10 @@ extension Fedplane {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: assignment))
                 let a = try JSONDecoder().decode(AgentAssignment.self, from: data)
+                // Test support: hold the task so a test can kill this process mid-round.
+                if let ms = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_DELAY_MS"].flatMap(UInt32.init) {
+                    usleep(ms * 1000)
+                }
                 try Agent(assignment: a).run(round: round, evaluateOnly: evaluateOnly)
             } catch {
                 Console.stderr("error: agent: \(error)")
