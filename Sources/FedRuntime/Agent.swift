@@ -38,7 +38,10 @@ public struct Agent: Sendable {
                 try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation)
                 return
             }
+            let started = Date()
             update = try trainer.runRound(global: global, data: data, context: context)
+            // The benchmark subtracts this from the round's time to get the runtime's overhead.
+            print("round \(round): trained in \(String(format: "%.4f", Date().timeIntervalSince(started))) s")
         case .command(let argv):
             // The external program gets this participant's split as CSV files in its working
             // directory (they never leave it) and the global model as a file; FEDPLANE_EPOCHS=0
@@ -52,7 +55,9 @@ public struct Agent: Sendable {
                 command: argv, classCount: Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds,
                 readWeights: { try SafeTensors.read(contentsOfFile: $0.path) },
                 writeWeights: { try SafeTensors.write($0, toFile: $1.path) })
+            let started = Date()
             update = try trainer.runRound(global: global, context: context, workingDirectory: cwd)
+            print("round \(round): trained in \(String(format: "%.4f", Date().timeIntervalSince(started))) s")
             if evaluateOnly {
                 try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: update.evaluation)
                 return

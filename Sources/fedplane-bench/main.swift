@@ -13,6 +13,7 @@ enum Bench {
         ("plan", PlanBench.run),
         ("placement", PlacementBench.run),
         ("fedavg", FedAvgBench.run),
+        ("quickstart", QuickstartBench.run),
         ("zdt1", { try OptimizerBench.run(["zdt1"] + $0) }),
         ("quality", { try OptimizerBench.run(["quality"] + $0) }),
     ]

@@ -125,6 +125,17 @@ import Testing
         #expect(try f.run(["plan", "--detailed-exitcode"]).status == 0)
     }
 
+    @Test func theRoundDeadlineClosesARoundWithoutALateParticipant() throws {
+        let f = try Federation()
+        try f.editSpec { $0.replacingOccurrences(of: "rounds: 10", with: "rounds: 2").replacingOccurrences(of: "roundDeadline: 60s", with: "roundDeadline: 2s") }
+        let r = try f.run(["apply", "--auto-approve"], env: ["FEDPLANE_TEST_AGENT_DELAY_MS": "hospital-c:6000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("round ") }
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains(": 2 participants,") && $0.hasSuffix("dropped out: hospital-c") }, "\(lines)")
+        #expect(try rounds(f) == ["1", "2"])
+    }
+
     @Test func theNumPyExampleTrainsThroughTheFileContract() throws {
         let script = CLI.repoRoot.appendingPathComponent("examples/numpy-trainer/train.py").path
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/quickstart.yaml"), encoding: .utf8)

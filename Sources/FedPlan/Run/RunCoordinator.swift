@@ -106,7 +106,12 @@ struct RunCoordinator {
                     let orchestrator = RoundOrchestrator(retry: spec.training.retry)
                     let participants = spec.participants
                     let c = cursors
-                    outcome = Blocking.run { await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner) }
+                    let deadline = spec.training.roundDeadline.seconds
+                    outcome = Blocking.run {
+                        await Self.withinDeadline(seconds: deadline) {
+                            await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner)
+                        }
+                    }
                     try outcome.requireComplete(minParticipants: spec.training.minParticipants)
                     result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
                     break
@@ -156,6 +161,24 @@ struct RunCoordinator {
             "rounds": .number(Double(rounds)), "finalModel": .string(finalID), "status": "succeeded",
             "configHash": .string(config.configHash),
         ])
+    }
+
+    /// The round's tasks, cut off at `training.roundDeadline`: tasks still running then are
+    /// cancelled (they count as dropouts), and the round closes with the updates that arrived if
+    /// they reach minParticipants.
+    static func withinDeadline(seconds: Double, _ body: @escaping @Sendable () async -> RoundOutcome) async -> RoundOutcome {
+        await withTaskGroup(of: RoundOutcome?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(max(seconds, 0) * 1e9))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let first { return first }
+            while let next = await group.next() { if let outcome = next { return outcome } }
+            return RoundOutcome(round: 0, participants: [])
+        }
     }
 
     static func metrics(_ r: AggregatorState.RoundResult) -> JSONValue {

@@ -98,12 +98,26 @@ struct ApplyFlow {
                 }
                 applied = true
                 let outcome = try ws.apply(plan, to: store, checkpoint: CrashPoint.fromEnvironment(),
-                                           progress: { Console.stderr($0) })
+                                           progress: { Console.stderr(ProgressBar.decorate($0)) })
                 print("\n\(mode == .destroy ? "Destroy" : "Apply") complete! \(outcome.summary)")
             }
         } catch {
             throw Failure.report(error, specPath: specPath)
         }
+    }
+}
+
+/// On a terminal, a round line gets a bar in front: `[######----] round 6/10: …`.
+enum ProgressBar {
+    static let enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    static func decorate(_ line: String) -> String {
+        guard enabled, line.hasPrefix("round "), let slash = line.firstIndex(of: "/") else { return line }
+        let done = Int(line[line.index(line.startIndex, offsetBy: 6)..<slash]) ?? 0
+        let total = Int(line[line.index(after: slash)...].prefix { $0.isNumber }) ?? 0
+        guard total > 0 else { return line }
+        let width = 20, filled = min(width, done * width / total)
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + line
     }
 }
 

@@ -58,9 +58,12 @@ extension Fedplane {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: assignment))
                 let a = try JSONDecoder().decode(AgentAssignment.self, from: data)
-                // Test support: hold the task so a test can kill this process mid-round.
-                if let ms = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_DELAY_MS"].flatMap(UInt32.init) {
-                    usleep(ms * 1000)
+                // Test support: hold the task so a test can kill this process mid-round or let a
+                // round deadline pass: `MS` for every agent, or `participant:MS` for one.
+                if let hold = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_DELAY_MS"] {
+                    let parts = hold.split(separator: ":")
+                    if parts.count == 1, let ms = UInt32(parts[0]) { usleep(ms * 1000) }
+                    if parts.count == 2, parts[0] == Substring(a.participant), let ms = UInt32(parts[1]) { usleep(ms * 1000) }
                 }
                 try Agent(assignment: a).run(round: round, evaluateOnly: evaluateOnly)
             } catch {
