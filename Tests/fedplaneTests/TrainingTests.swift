@@ -51,6 +51,29 @@ import Testing
         #expect(try String(contentsOf: svg, encoding: .utf8).contains("accuracy, run 1"))
     }
 
+    @Test func theRunTokenStaysOutOfStatePlansAndLogs() throws {
+        let f = try Federation()
+        try f.editSpec { $0.replacingOccurrences(of: "rounds: 10", with: "rounds: 2") }
+        let applied = try f.run(["apply", "--auto-approve"])
+        #expect(applied.status == 0)
+        let token = try String(contentsOf: f.localRoot.appendingPathComponent("run/1/token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count == 64)
+        let tokenFile = try FileManager.default.attributesOfItem(atPath: f.localRoot.appendingPathComponent("run/1/token").path)
+        #expect((tokenFile[.posixPermissions] as? Int) == 0o600)
+        let plan = try f.run(["plan", "--json"])
+        let show = try f.run(["show", "--json"])
+        var everything = applied.stdout + applied.stderr + plan.stdout + show.stdout
+        // Every file fedplane wrote, except the two that hold the token on purpose.
+        let e = FileManager.default.enumerator(at: f.dir.url.appendingPathComponent(".fedplane"), includingPropertiesForKeys: nil)
+        while let url = e?.nextObject() as? URL {
+            guard !["token", "assignment.json"].contains(url.lastPathComponent),
+                  let data = try? Data(contentsOf: url) else { continue }
+            everything += String(decoding: data, as: UTF8.self)
+        }
+        #expect(!everything.contains(token), "the run token leaked")
+    }
+
     @Test func aChangedHyperparameterPlansANewRunAndKeepsTheOldOne() throws {
         let f = try Federation()
         try f.editSpec { $0.replacingOccurrences(of: "rounds: 10", with: "rounds: 2") }
