@@ -44,9 +44,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var participants: [String]
     /// The built-in data set's split (the built-in trainers train on WDBC, split non-IID).
     public var dataSeed: UInt64
+    /// `sha256:…` of the initial model file (`training.model.file`), or nil for the trainer's own
+    /// seeded initial weights: a new initial model is a new run.
+    public var initialModel: String?
 
     public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
-                participants: [String], dataSeed: UInt64) {
+                participants: [String], dataSeed: UInt64, initialModel: String? = nil) {
         version = Self.currentVersion
         self.federation = federation
         self.run = run
@@ -54,6 +57,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.hyperparameters = hyperparameters
         self.participants = participants
         self.dataSeed = dataSeed
+        self.initialModel = initialModel
     }
 
     /// Digest of what defines the training: the trainer, hyperparameters, participants and data split.

@@ -32,6 +32,13 @@ struct RunCoordinator {
 
     var spec: Spec { workspace.spec }
 
+    /// The spec's initial model file, resolved against the spec's directory.
+    static func modelFile(_ spec: Spec) -> String? {
+        spec.training.model.file.map {
+            $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: spec.file).deletingLastPathComponent().appendingPathComponent($0).path
+        }
+    }
+
     /// The run's configuration: what defines its training (its hash is the run's identity).
     static func config(_ spec: Spec, run: Int) -> RunConfig {
         let t = spec.training
@@ -44,7 +51,8 @@ struct RunCoordinator {
             federation: spec.metadata.name, run: run, trainer: trainer,
             hyperparameters: .init(rounds: t.rounds, epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate,
                                    strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed),
-            participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed)
+            participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
+            initialModel: modelFile(spec).flatMap { FileManager.default.contents(atPath: $0) }.map { "sha256:" + SHA256.hex([UInt8]($0)) })
     }
 
     func run(number: Int) throws -> ObservedResource {
@@ -69,10 +77,7 @@ struct RunCoordinator {
         let done = try store.rounds(run: number).map(\.round).max() ?? 0
         var global: [UInt8]
         if done == 0 {
-            let modelFile = spec.training.model.file.map {
-                $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: workspace.specPath).deletingLastPathComponent().appendingPathComponent($0).path
-            }
-            global = try SafeTensors.encode(Agent.initialWeights(config, modelFile: modelFile))
+            global = try SafeTensors.encode(Agent.initialWeights(config, modelFile: Self.modelFile(spec)))
             try store.write { tx in
                 _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: tx.now))
             }

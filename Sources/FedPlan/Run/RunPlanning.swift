@@ -33,7 +33,8 @@ public enum RunPlanning {
         return ["configHash": .string(config.configHash), "trainer": .string(trainer), "rounds": .number(Double(h.rounds)),
                 "epochs": .number(Double(h.epochs)), "batchSize": .number(Double(h.batchSize)),
                 "learningRate": .number(h.learningRate), "minParticipants": .number(Double(h.minParticipants)),
-                "participants": .array(config.participants.map { .string($0) })]
+                "participants": .array(config.participants.map { .string($0) }),
+                "initialModel": .string(config.initialModel ?? "the trainer's seeded initial weights")]
     }
 
     /// The run resources of the desired graph.
