@@ -1,3 +1,4 @@
+import Foundation
 import FedCatalog
 import FedSpec
 
@@ -48,7 +49,15 @@ public struct PlacementModel: Sendable {
     }
 
     public var currency: String { spec.aggregator.requirements.maxCost?.currency.rawValue ?? "USD" }
-    public var modelBytes: Double { spec.training.model.size?.bytes ?? Self.defaultModelBytes }
+    /// The model's size: as the spec states it, else the initial model file's, else 1 MB.
+    public var modelBytes: Double {
+        if let size = spec.training.model.size { return size.bytes }
+        if let file = RunCoordinator.modelFile(spec),
+           let bytes = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int {
+            return Double(bytes)
+        }
+        return Self.defaultModelBytes
+    }
     public var runHours: Double { Double(spec.training.rounds) * spec.training.roundDeadline.seconds / 3600 }
 
     /// Every offer of the candidate clouds that passes the spec's region and type filters.
