@@ -19,6 +19,28 @@ enum BenchArgs {
         return String(format: "median %.2f ms (min %.2f, max %.2f, n %d)", median, s.first ?? 0, s.last ?? 0, s.count)
     }
 
+    /// Runs a Python side of a side-by-side benchmark, echoes its output, and returns the
+    /// `key=number` fields of its last line starting with `prefix` (e.g. `NUMPY flower_ms=…`).
+    static func pythonReport(_ arguments: [String], prefix: String, failure: String) throws -> [String: Double] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print(output, terminator: "")
+        guard process.terminationStatus == 0,
+              let line = output.split(separator: "\n").last(where: { $0.hasPrefix(prefix + " ") }) else { throw BenchError(failure) }
+        var fields: [String: Double] = [:]
+        for pair in line.split(separator: " ").dropFirst() {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
+        }
+        return fields
+    }
+
     static func peakRSSMiB() -> Int {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

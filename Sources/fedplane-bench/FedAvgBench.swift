@@ -154,26 +154,12 @@ enum FedAvgBench {
         print(String(format: "  safetensors: write %.1f ms, read %.1f ms per %.0f MB update (median)",
                      median(writeTimes), median(readMs), Double(models[0].parameterCount * 4) / 1e6))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [options.python, options.script, "--dir", dir.path, "--runs", String(options.runs),
-                             "--samples", samples.map(String.init).joined(separator: ",")]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(output, terminator: "")
-        guard process.terminationStatus == 0,
-              let line = output.split(separator: "\n").last(where: { $0.hasPrefix("NUMPY ") })
-        else { throw BenchError("the NumPy script failed (pip install numpy safetensors; run from the repository root or pass --script)") }
-        var fields: [String: Double] = [:]
-        for pair in line.split(separator: " ").dropFirst() {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
-        }
+        let fields = try BenchArgs.pythonReport(
+            [options.python, options.script, "--dir", dir.path, "--runs", String(options.runs),
+             "--samples", samples.map(String.init).joined(separator: ",")],
+            prefix: "NUMPY", failure: "the NumPy script failed (pip install numpy safetensors; run from the repository root or pass --script)")
         guard let flower = fields["flower_ms"], let tight = fields["tight_ms"], let copy = fields["copy_ms"] else {
-            throw BenchError("unexpected NumPy output: \(line)")
+            throw BenchError("unexpected NumPy output: \(fields)")
         }
         let bytes = Double(models.count * models[0].parameterCount * 4)
         let rate = { (ms: Double) in bytes / (ms / 1e3) / 1e9 }

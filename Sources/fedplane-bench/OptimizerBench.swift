@@ -140,25 +140,10 @@ enum OptimizerBench {
     /// Runs the pymoo script and prints both sides with the CPU-time ratio.
     static func compare(with options: Options, swiftCPU: Double, swiftHV: Double) throws {
         print("\nrunning \(options.script) with \(options.python) (pymoo takes a few seconds per run)…")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [options.python, options.script, "--runs", String(options.runs)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(output, terminator: "")
-        guard process.terminationStatus == 0,
-              let line = output.split(separator: "\n").last(where: { $0.hasPrefix("PYMOO ") })
-        else { throw UsageError(description: "the pymoo script failed (pip install pymoo==0.6.2)") }
-        var fields: [String: Double] = [:]
-        for pair in line.split(separator: " ").dropFirst() {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
-        }
+        let fields = try BenchArgs.pythonReport([options.python, options.script, "--runs", String(options.runs)],
+                                                prefix: "PYMOO", failure: "the pymoo script failed (pip install pymoo==0.6.2)")
         guard let pyCPU = fields["cpu_median_s"], let pyHV = fields["hv_median"] else {
-            throw UsageError(description: "unexpected pymoo output: \(line)")
+            throw UsageError(description: "unexpected pymoo output: \(fields)")
         }
         print(String(format: "\nside by side (median of %d seeds): FedOptimize %.2f ms CPU, HV %.5f | pymoo %.1f ms CPU, HV %.5f",
                      options.runs, swiftCPU * 1e3, swiftHV, pyCPU * 1e3, pyHV))
