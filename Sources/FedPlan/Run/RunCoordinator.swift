@@ -214,7 +214,7 @@ struct RunCoordinator {
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
         let t = Hex.encode(bytes)
-        FileManager.default.createFile(atPath: file.path, contents: Data(t.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(t.utf8), attributes: [.posixPermissions: 0o600])
         return t
     }
 }

@@ -15,7 +15,7 @@ struct RunProcesses {
         p.arguments = arguments
         p.currentDirectoryURL = directory
         let logURL = directory.appendingPathComponent(log)
-        if !FileManager.default.fileExists(atPath: logURL.path) { FileManager.default.createFile(atPath: logURL.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logURL.path) { _ = FileManager.default.createFile(atPath: logURL.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logURL)
         handle.seekToEndOfFile()
         p.standardOutput = handle
