@@ -1,3 +1,4 @@
+import FedOptimize
 import Foundation
 import FedWeights
 
@@ -252,18 +253,9 @@ enum FedAvgBench {
         }
         return try pin(0)
     }
+}
 
-    struct SplitMix64 {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in [-1, 1) with 24 random bits.
-        mutating func nextFloat() -> Float { Float(Int32(truncatingIfNeeded: next() >> 32) >> 8) * 0x1p-23 }
-    }
+extension SplitMix64 {
+    /// Uniform in [-1, 1) with 24 random bits: the bench's update values.
+    mutating func nextFloat() -> Float { Float(Int32(truncatingIfNeeded: next() >> 32) >> 8) * 0x1p-23 }
 }
