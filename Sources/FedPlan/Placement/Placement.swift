@@ -29,7 +29,7 @@ extension Placement {
     init(_ d: PlacementDecision) {
         let c = d.choice
         let note = (d.keptRecorded ? "kept: " : "") +
-            "NSGA-II chose 1 of \(d.front.count) Pareto-optimal placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency))"
+            "1 of \(d.front.count) Pareto-optimal placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible; \(d.search.sentence(frontIsExact: d.frontIsExact))), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency))"
         self.init(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                   summary: PlacementSummary(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                                             costPerRun: "\(Money.format(c.cost)) \(d.currency)",
