@@ -4,7 +4,7 @@ import Foundation
 /// FedOptimize's benchmark: NSGA-II on ZDT1 (timed, with its hypervolume), a placement search
 /// over a generated table, and optionally pymoo 0.6.2 on the same ZDT1 run for comparison.
 ///
-///     fedplane-bench zdt1 [--runs N] [--pymoo] [--python python3] [--script Benchmarks/pymoo_zdt1.py]
+///     fedplane-bench zdt1 [--runs N] [--generations G] [--pymoo] [--python python3] [--script Benchmarks/pymoo_zdt1.py]
 ///                         [--skip-placement] [--front-out FILE]
 ///     fedplane-bench quality [SEEDS] [--front-out FILE]   median HV over 11 seeds on ZDT1–3 and DTLZ2
 ///
@@ -16,6 +16,7 @@ import Foundation
 enum OptimizerBench {
     struct Options {
         var runs = 11
+        var generations = 250
         var pymoo = false
         var placement = true
         var python = "python3"
@@ -45,7 +46,7 @@ enum OptimizerBench {
         }
         let options = try parse(args)
         var file = options.frontOut.map { FrontFile(path: $0) }
-        let swift = zdt1(runs: options.runs, file: &file)
+        let swift = zdt1(runs: options.runs, generations: options.generations, file: &file)
         try file?.write()
         if options.placement { placement() }
         if options.pymoo {
@@ -63,11 +64,14 @@ enum OptimizerBench {
                 options.pymoo = true
             case "--skip-placement":
                 options.placement = false
-            case "--runs", "--python", "--script", "--front-out":
+            case "--runs", "--generations", "--python", "--script", "--front-out":
                 guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
                 if flag == "--runs" {
                     guard let runs = Int(value), runs >= 1 else { throw UsageError(description: "--runs needs a positive integer") }
                     options.runs = runs
+                } else if flag == "--generations" {
+                    guard let g = Int(value), g >= 1 else { throw UsageError(description: "--generations needs a positive integer") }
+                    options.generations = g
                 } else if flag == "--front-out" {
                     options.frontOut = value
                 } else if flag == "--python" {
@@ -76,22 +80,23 @@ enum OptimizerBench {
                     options.script = value
                 }
             default:
-                throw UsageError(description: "unknown argument \(flag); usage: zdt1 [--runs N] [--pymoo] [--python P] [--script S] [--skip-placement] [--front-out FILE]")
+                throw UsageError(description: "unknown argument \(flag); usage: zdt1 [--runs N] [--pymoo] [--python P] [--script S] [--generations G] [--skip-placement] [--front-out FILE]")
             }
         }
         return options
     }
 
-    /// NSGA-II 100 × 250 on ZDT1 for seeds 1…runs; returns the median CPU seconds and HV.
-    static func zdt1(runs: Int, file: inout FrontFile?) -> (cpu: Double, hv: Double) {
-        print("FedOptimize NSGA-II 100 x 250 on ZDT1 (30 variables), \(runs) seeds")
+    /// NSGA-II 100 × 250 (or `generations`) on ZDT1 for seeds 1…runs; returns the median CPU
+    /// seconds and HV.
+    static func zdt1(runs: Int, generations: Int, file: inout FrontFile?) -> (cpu: Double, hv: Double) {
+        print("FedOptimize NSGA-II 100 x \(generations) on ZDT1 (30 variables), \(runs) seeds")
         var cpus: [Double] = [], walls: [Double] = [], hvs: [Double] = []
         for seed in 1...runs {
-            let optimizer = NSGA2(populationSize: 100, generations: 250, seed: UInt64(seed))
+            let optimizer = NSGA2(populationSize: 100, generations: generations, seed: UInt64(seed))
             let (result, cpu, wall) = measure { optimizer.run(ZDT(.zdt1)) }
             let front = result.paretoSet.map(\.objectives)
             let hv = hypervolume(front, reference: [1.1, 1.1])
-            file?.add(problem: "zdt1", seed: seed, generations: 250, reference: [1.1, 1.1], hv: hv, front: front)
+            file?.add(problem: "zdt1", seed: seed, generations: generations, reference: [1.1, 1.1], hv: hv, front: front)
             cpus.append(cpu)
             walls.append(wall)
             hvs.append(hv)
@@ -165,7 +170,7 @@ enum OptimizerBench {
     /// Runs the pymoo script and prints both sides with the CPU-time ratio.
     static func compare(with options: Options, swiftCPU: Double, swiftHV: Double) throws {
         print("\nrunning \(options.script) with \(options.python) (pymoo takes a few seconds per run)…")
-        var arguments = [options.python, options.script, "--runs", String(options.runs)]
+        var arguments = [options.python, options.script, "--runs", String(options.runs), "--generations", String(options.generations)]
         if let out = options.frontOut { arguments += ["--front-out", FrontFile.sibling(of: out, tag: "pymoo")] }
         let fields = try BenchArgs.pythonReport(arguments,
                                                 prefix: "PYMOO", failure: "the pymoo script failed (pip install pymoo==0.6.2)")
