@@ -146,7 +146,7 @@ import Testing
             #expect(tiny.frontIsExact && tiny.front == full.front && tiny.chosen == full.chosen)
             let a = try #require(tiny.search.agreement)
             #expect(!a.isExact && a.exactPoints == 7 && a.foundPoints < 7)
-            #expect(tiny.search.sentence(frontIsExact: true).hasPrefix("the exact front (every candidate enumerated); NSGA-II (population 4, 1 generation, seed \(seed)) found "))
+            #expect(tiny.search.sentence(frontIsExact: true).hasPrefix("the exact front (every candidate enumerated); NSGA-II with population 4, 1 generation, seed \(seed) found "))
         }
     }
 
@@ -157,7 +157,7 @@ import Testing
         let (approx, _) = try Self.decision(exactFrontLimit: 100)
         #expect(!approx.frontIsExact && approx.search.agreement == nil)
         #expect(approx.front == approx.search.front && Set(approx.front) == Set(exact.front))
-        #expect(approx.search.sentence(frontIsExact: false).hasPrefix("an approximate front: NSGA-II (population 100, 200 generations, seed 7)"))
+        #expect(approx.search.sentence(frontIsExact: false).hasPrefix("an approximate front, NSGA-II with population 100, 200 generations, seed 7"))
         // A budget too small to meet a feasible candidate falls back to enumeration, never to "infeasible".
         let (tiny, _) = try Self.decision({ $0.replacingOccurrences(of: "population: 100, generations: 200", with: "population: 4, generations: 1") },
                                           exactFrontLimit: 100)

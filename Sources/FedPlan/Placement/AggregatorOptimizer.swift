@@ -36,16 +36,27 @@ public struct SearchReport: Sendable {
     /// Nil when the front is approximate (nothing to compare with).
     public let agreement: FrontAgreement?
 
-    /// One clause for the output: "the exact front (every candidate enumerated); NSGA-II
-    /// (population 100, 200 generations, seed 7) found all 7 of its points".
-    public func sentence(frontIsExact: Bool) -> String {
-        let run = "NSGA-II (population \(settings.population), \(settings.generations) generation\(settings.generations == 1 ? "" : "s"), seed \(settings.seed))"
-        guard frontIsExact, let a = agreement else {
-            return "an approximate front: \(run) over a table too large to enumerate"
-        }
+    /// "NSGA-II with population 100, 200 generations, seed 7".
+    public var run: String {
+        "NSGA-II with population \(settings.population), \(settings.generations) generation\(settings.generations == 1 ? "" : "s"), seed \(settings.seed)"
+    }
+
+    /// "found all 7 of its points", "found 0 of its 7 points", "… and 2 dominated ones"; nil
+    /// when there is no exact front to compare with.
+    public var outcome: String? {
+        guard let a = agreement else { return nil }
         var found = a.foundPoints == a.exactPoints ? "found all \(a.exactPoints) of its points" : "found \(a.foundPoints) of its \(a.exactPoints) points"
         if a.extraPoints > 0 { found += " and \(a.extraPoints) dominated one\(a.extraPoints == 1 ? "" : "s")" }
-        return "the exact front (every candidate enumerated); \(run) \(found)"
+        return found
+    }
+
+    /// One clause for the output: "the exact front (every candidate enumerated); NSGA-II with
+    /// population 100, 200 generations, seed 7 found all 7 of its points".
+    public func sentence(frontIsExact: Bool) -> String {
+        guard frontIsExact, let outcome else {
+            return "an approximate front, \(run)'s, over a table too large to enumerate"
+        }
+        return "the exact front (every candidate enumerated); \(run) \(outcome)"
     }
 }
 
