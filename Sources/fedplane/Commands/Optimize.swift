@@ -17,7 +17,7 @@ extension Fedplane {
         @Option(name: .customLong("weights"), help: "Override the spec's weights: cost:latency as papers print it (9:1), or cost=0.9,latency=0.1.")
         var weights: String?
 
-        @Option(name: .customLong("svg"), help: "Also draw the candidates, the front and the choice to this SVG file.")
+        @Option(name: .customLong("svg"), help: "Also draw the candidates, the front, the choice, the baseline and the limits to this SVG file.")
         var svg: String?
 
         @Flag(name: .customLong("compare-baseline"), help: "Compare the choice with the unoptimised default placement.")
@@ -41,7 +41,8 @@ extension Fedplane {
                 let decision = try optimizer.decide()
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
                 if let svg {
-                    let chart = FrontChart(decision: decision, baseline: baseline,
+                    // The chart always marks the baseline: it is what the choice is measured against.
+                    let chart = FrontChart(decision: decision, baseline: try baseline ?? Baseline.estimate(optimizer.model),
                                            title: "\(ws.spec.metadata.name): aggregator placements (\(ws.catalog.version))",
                                            limits: FrontChart.Limits(ws.spec))
                     try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
