@@ -70,8 +70,8 @@ public struct Workspace: Sendable {
         if mode == .destroy {
             return planner.plan(mode: .destroy, desired: .empty, placement: nil, state: state, observed: observed)
         }
-        if let file = RunCoordinator.modelFile(spec), !FileManager.default.fileExists(atPath: file) {
-            throw PlanErrors([PlanError(path: "training.model.file", message: "the initial model \(file) does not exist")])
+        if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
+            throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
         let placement = try place(state)
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })

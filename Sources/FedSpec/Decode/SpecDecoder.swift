@@ -11,7 +11,8 @@ struct SpecDecoder {
     func decode(_ root: YAMLNode) -> Spec? {
         let top = Field(node: root, path: .root, ctx: ctx)
         guard case .mapping = root.kind else {
-            top.error("a spec is a mapping with apiVersion, kind, metadata, clouds, aggregator, participants and training; got \(top.got)")
+            // Said once and without quoting the file: it may be anything (`-f /etc/shadow`).
+            top.error("a spec is a mapping with apiVersion, kind, metadata, clouds, aggregator, participants and training; this file holds \(root.kindName), so it is not a fedplane spec")
             return nil
         }
         let m = MappingReader(top, known: Self.topLevelKeys, allowExtensions: true)
