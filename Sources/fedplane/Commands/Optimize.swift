@@ -58,7 +58,7 @@ extension Fedplane {
                 if let svg {
                     let chart = FrontChart(decision: decision, baseline: baseline,
                                            title: "\(ws.spec.metadata.name): aggregator placements (\(ws.catalog.version))")
-                    try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+                    try OutputFile(svg).write(chart.svg())
                 }
                 if output.json {
                     print(OptimizeView.json(decision, baseline: baseline, catalog: ws.catalog.version).canonical)
