@@ -15,6 +15,13 @@ struct SpecDecoder {
             top.error("a spec is a mapping with apiVersion, kind, metadata, clouds, aggregator, participants and training; this file holds \(root.kindName), so it is not a fedplane spec")
             return nil
         }
+        // A mapping without a single spec field is some other file (`-f /etc/shadow`): said once,
+        // without listing (and so quoting) each of its keys.
+        if case .mapping(let pairs) = root.kind, !pairs.isEmpty,
+           !pairs.contains(where: { p in p.key.scalar.map { Self.topLevelKeys.contains($0) || $0.hasPrefix("x-") } ?? false }) {
+            top.error("not a fedplane spec: none of its \(pairs.count) top-level keys is a spec field (a spec has apiVersion: \(Spec.apiVersion), kind: \(Spec.kind), metadata, clouds, aggregator, participants and training)")
+            return nil
+        }
         let m = MappingReader(top, known: Self.topLevelKeys, allowExtensions: true)
 
         if let f = m.required("apiVersion"), let v = f.string(), v != Spec.apiVersion {
