@@ -164,10 +164,13 @@ import Testing
         let dir = try TempDir()
         let spec = try dir.write("spec.yaml", Self.quickstart)
         _ = try dir.write("not-a-plan", "{}")
+        let fifo = dir.url.appendingPathComponent("plan.fifo").path
+        #expect(mkfifo(fifo, 0o644) == 0)
         let cases: [([String], String)] = [
             (["apply", "-f", spec.path, dir.url.appendingPathComponent("missing.plan").path], "missing.plan: no such file"),
             (["apply", "-f", spec.path, dir.url.path], "error:"),
             (["apply", "-f", spec.path, dir.url.appendingPathComponent("not-a-plan").path], "not-a-plan"),
+            (["apply", "-f", spec.path, fifo], "\(fifo): is a FIFO (named pipe), not a regular file; a plan file must be a regular file"),
             (["plan", "-f", spec.path, "--out", dir.url.appendingPathComponent("no/dir/p.plan").path], "does not exist"),
             (["plan", "-f", dir.url.path], "is a directory"),
             (["validate", "-f", dir.url.appendingPathComponent("missing.yaml").path], "no such file"),
@@ -179,7 +182,7 @@ import Testing
             (["init", "-f", dir.url.appendingPathComponent("no/dir/spec.yaml").path], "does not exist"),
         ]
         for (args, expect) in cases {
-            let r = try CLI.run(args, in: dir.url)
+            let r = try CLI.run(args, in: dir.url, killAfter: 120)
             #expect(r.status != 0, "\(args)")
             #expect(r.stderr.contains(expect), "\(args): \(r.stderr)")
         }
