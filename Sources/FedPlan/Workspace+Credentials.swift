@@ -22,13 +22,15 @@ enum CredentialScope {
         var touched = Set(spec.participants.map(\.cloud))
         if let aggregator = predictedAggregatorCloud(spec, catalog: catalog) { touched.insert(aggregator) }
         let errors = problems.filter { touched.contains($0.key) }.map { $0.value.asError(using: $0.key) }
-        if !errors.isEmpty { throw Diagnostics(errors) }
-        let kept = warnings.map { w -> Diagnostic in
+        let kept = warnings.compactMap { w -> Diagnostic? in
             guard let c = cloud(of: w) else { return w }
+            if touched.contains(c) { return nil }
             var out = w
             out.message += "; the plan does not use \(c) now (needed only if the aggregator goes there)"
             return out
         }
+        // The errors come with every other warning, so one run shows all that is missing.
+        if !errors.isEmpty { throw Diagnostics(errors + kept) }
         return (kept, problems)
     }
 

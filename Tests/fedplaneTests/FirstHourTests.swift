@@ -81,6 +81,24 @@ import Testing
         #expect(try CLI.run(["init", "--name", "Bad_Name", "-f", "x.yaml"], in: dir.url).status == 64)
     }
 
+    // MARK: hints
+
+    @Test func hintsRepeatTheSpecTheUserGave() throws {
+        let dir = try TempDir()
+        let spec = try dir.write("my spec.yaml", Self.quickstart)
+        let quoted = "'\(spec.path)'"
+        let list = try CLI.run(["models", "list", "-f", spec.path], in: dir.url)
+        #expect(list.status == 1)
+        #expect(list.stderr == "error: no state at \(dir.url.path)/.fedplane/quickstart.db: nothing was applied yet with this spec; `fedplane apply -f \(quoted)` creates it (or name another state with --state)\n", "\(list.stderr)")
+        let plan = try CLI.run(["plan", "-f", spec.path, "--out", "saved.plan"], in: dir.url)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("Apply exactly this plan with: fedplane apply saved.plan -f \(quoted)\n"), "\(plan.stdout)")
+        // The default spec is not repeated: the hint stays short.
+        _ = try dir.write("fedplane.yaml", Self.quickstart)
+        let plain = try CLI.run(["show"], in: dir.url)
+        #expect(plain.stderr.contains("`fedplane apply` creates it"), "\(plain.stderr)")
+    }
+
     // MARK: credentials for the clouds the plan touches
 
     func planCaseStudy(_ dir: TempDir, weights: String? = nil, env extra: [String: String]) throws -> CLI.Output {
@@ -110,6 +128,7 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("clouds.aws.credentials: AWS profile \"fl-platform\" is not defined in \(dir.url.path)/.aws/credentials or \(dir.url.path)/.aws/config; the plan uses aws"), "\(missing.stderr)")
         #expect(!missing.stdout.contains("Plan:"))
+        #expect(missing.stderr.contains("warning: clouds.gcp.credentials"), "the other clouds are still reported: \(missing.stderr)")
 
         // Latency first: the aggregator goes to gcp, whose credentials file is now required.
         let latency = try planCaseStudy(dir, weights: "{ cost: 0.1, latency: 0.9 }", env: [:])

@@ -15,7 +15,7 @@ extension Fedplane {
         /// The federation's models with their metrics, from the state.
         static func entries(spec: SpecOptions, state: StatePathOptions, run: Int? = nil) throws -> (entries: [ModelEntry], store: ModelStore, ws: Workspace) {
             let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .skip)
-            guard let db = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.statePath) }
+            guard let db = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
             defer { db.close() }
             var out: [ModelEntry] = []
             for r in try db.runs() where run == nil || r.run == run {

@@ -58,9 +58,7 @@ struct StateLocation {
             return try StateStore.open(path: path, federation: try federationName(at: path), create: false)
         }
         let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
-        guard let store = try ws.openState(create: false) else {
-            throw StateStoreError.missing(path: ws.statePath)
-        }
+        guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
         return store
     }
 

@@ -56,6 +56,17 @@ enum Failure {
     }
 }
 
+/// A plain message for the user, from the CLI itself.
+struct UserError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+
+    /// No state yet: nothing was applied with this spec (or the state is elsewhere).
+    static func noState(_ path: String) -> UserError {
+        UserError("no state at \(path): nothing was applied yet with this spec; `fedplane apply` creates it (or name another state with --state)")
+    }
+}
+
 /// A Foundation file error (`Error Domain=NSCocoaErrorDomain Code=260 …`) as a user reads it:
 /// `path: no such file`. nil for errors that are not Foundation's.
 enum FoundationErrorText {
