@@ -17,6 +17,9 @@ public struct Workspace: Sendable {
     public let providers: ProviderSet
     /// Warnings from loading the spec (errors stop `load`).
     public let warnings: [Diagnostic]
+    /// With `.require`: the credential problem of each cloud that has one. A cloud the plan
+    /// touches must have none; the others were only warned about.
+    let credentialProblems: [String: Diagnostic]
 
     /// Loads and validates the spec. Throws `Diagnostics` when it has errors.
     public static func load(specPath: String, statePath: String?, credentialCheck: CredentialCheck,
@@ -33,18 +36,22 @@ public struct Workspace: Sendable {
             guard let merged else { throw diagnostics }
             catalog = merged
         }
-        loader = SpecLoader(credentialCheck: credentialCheck, environment: environment,
+        // Credentials are required only for the clouds the plan touches (see
+        // Workspace+Credentials): load with warnings, then decide per cloud.
+        loader = SpecLoader(credentialCheck: credentialCheck == .require ? .warn : credentialCheck, environment: environment,
                             knownRegions: Set(catalog.regions.map { $0.ref.description }))
         let result = loader.load(path: specPath)
         guard let spec = result.spec else { throw result.diagnostics }
-        let bytes = (try? Data(contentsOf: specURL)) ?? Data()
+        let (warnings, credentialProblems) = try CredentialScope.split(result.diagnostics.warnings, spec: spec, catalog: catalog,
+                                                                       required: credentialCheck == .require)
+        let bytes = (try? ReferencedFile.read(specPath, kind: .spec)) ?? []
         let state = statePath.map { URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
                          providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root)]),
-                         warnings: result.diagnostics.warnings)
+                         warnings: warnings, credentialProblems: credentialProblems)
     }
 
     public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
@@ -70,10 +77,11 @@ public struct Workspace: Sendable {
         if mode == .destroy {
             return planner.plan(mode: .destroy, desired: .empty, placement: nil, state: state, observed: observed)
         }
-        if let file = RunCoordinator.modelFile(spec), !FileManager.default.fileExists(atPath: file) {
-            throw PlanErrors([PlanError(path: "training.model.file", message: "the initial model \(file) does not exist")])
+        if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
+            throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
         let placement = try place(state)
+        try requireCredentials(clouds: [placement.cloud])
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
         let health = VMHealthSurvey.run(spec, providers: providers)
@@ -108,6 +116,7 @@ public struct Workspace: Sendable {
 
     /// Every provider the plan needs exists here; apply checks this before its first step.
     public func checkProviders(_ plan: Plan) throws {
+        try requireCredentials(clouds: Set(plan.changes.filter { $0.action != .noOp }.map(\.cloud)))
         var errors: [PlanError] = []
         var seen = Set<String>()
         for r in plan.changes where r.action != .noOp && providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {

@@ -36,13 +36,15 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable {
     }
 
     /// `file:line:col: path: message`, the form compilers use so editors and CI annotate the line.
+    /// Control characters from the spec (a name with a newline, ESC or U+202E) are escaped, so one
+    /// diagnostic is one line and cannot drive the terminal.
     public var rendered: String {
-        var out = file
+        var out = TerminalText.escape(file)
         if let mark { out += ":\(mark.line):\(mark.column)" }
         out += ": "
         if severity == .warning { out += "warning: " }
-        if !path.isEmpty { out += "\(path): " }
-        return out + message
+        if !path.isEmpty { out += "\(TerminalText.escape(path)): " }
+        return out + TerminalText.escape(message)
     }
 
     enum CodingKeys: String, CodingKey { case severity, file, line, column, path, message }

@@ -26,19 +26,17 @@ public struct SpecLoader: Sendable {
 
     public func load(path: String) -> SpecLoadResult {
         let url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            return failure(path, "no such file")
+        // Type and size are checked before reading: a FIFO, a device or a huge file is refused
+        // without blocking or loading it.
+        let bytes: [UInt8]
+        do {
+            bytes = try ReferencedFile.read(path, kind: .spec, limit: limits.maxBytes)
+        } catch {
+            if error.reason == "no such file" { return failure(path, "no such file") }
+            if error.reason.hasPrefix("is a directory") { return failure(path, "is a directory, not a spec file") }
+            return failure(path, error.reason)
         }
-        if isDir.boolValue { return failure(path, "is a directory, not a spec file") }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.maxBytes {
-            return failure(path, "the file is \(ByteCountText.describe(size)); a spec may be at most \(ByteCountText.describe(limits.maxBytes))")
-        }
-        // Read at most one byte past the limit: a huge file is refused without loading it all.
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return failure(path, "cannot be read (permission denied?)") }
-        defer { try? handle.close() }
-        let data = ((try? handle.read(upToCount: limits.maxBytes + 1)) ?? nil) ?? Data()
-        return load(bytes: [UInt8](data), file: path, directory: url.deletingLastPathComponent())
+        return load(bytes: bytes, file: path, directory: url.deletingLastPathComponent())
     }
 
     public func load(bytes: [UInt8], file: String, directory: URL? = nil) -> SpecLoadResult {

@@ -7,8 +7,12 @@ struct Fedplane: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedplane",
         abstract: "Plan, build and run federated-learning environments across clouds from a YAML spec.",
+        discussion: """
+        Start with `fedplane init` (a starter spec) or `-f specs/quickstart.yaml`. Shell completion: \
+        `fedplane --generate-completion-script bash` (or zsh, fish) prints a script to source.
+        """,
         version: version,
-        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Optimize.self, Show.self, State.self,
+        subcommands: [Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Optimize.self, Show.self, State.self,
                       Refresh.self, ForceUnlock.self, CatalogCommand.self, Simulate.self, Models.self,
                       Aggregator.self, AgentCommand.self]
     )

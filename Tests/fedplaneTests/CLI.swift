@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the built `fedplane` binary as a user would: a real process, real files.
 struct CLI {
@@ -6,6 +7,18 @@ struct CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        var stdoutData = Data()
+    }
+
+    /// What no user may ever see: a raw Foundation error. Every invocation through `run` checks
+    /// its output for these, so every error path the suite exercises is scanned.
+    static let rawFoundationErrors = ["NSCocoaErrorDomain", "Error Domain=", "NSPOSIXErrorDomain"]
+
+    static func checkNoRawFoundationError(_ o: Output, _ args: [String]) {
+        for needle in rawFoundationErrors {
+            #expect(!o.stderr.contains(needle) && !o.stdout.contains(needle),
+                    "`fedplane \(args.joined(separator: " "))` showed a raw Foundation error: \(o.stderr.prefix(600))")
+        }
     }
 
     /// The binary SwiftPM built next to the test bundle.
@@ -22,9 +35,11 @@ struct CLI {
 
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Runs the binary and waits. With `killAfter`, a process still running after that many
+    /// seconds is killed (a hang then fails the test instead of stalling the suite).
     @discardableResult
     static func run(_ args: [String], in directory: URL? = nil, environment: [String: String]? = nil,
-                    stdin: Data? = nil) throws -> Output {
+                    stdin: Data? = nil, killAfter: Double? = nil) throws -> Output {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -37,6 +52,12 @@ struct CLI {
         p.standardError = err
         p.standardInput = input
         try p.run()
+        let watchdog = killAfter.map { seconds in
+            let item = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+            return item
+        }
+        defer { watchdog?.cancel() }
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         // Read both pipes before waiting so a chatty child cannot block on a full pipe.
@@ -47,8 +68,10 @@ struct CLI {
         errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let o = Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
+        checkNoRawFoundationError(o, args)
+        return o
     }
 }
 

@@ -48,7 +48,10 @@ import Testing
         let dir = try TempDir()
         let missing = try CLI.run(["validate"], in: dir.url)
         #expect(missing.status == 1)
-        #expect(missing.stderr == "fedplane.yaml: no such file\n")
+        #expect(missing.stderr == "fedplane.yaml: no such file; name a spec with -f PATH (for example -f specs/quickstart.yaml), or write a starter spec here with `fedplane init`\n")
+        // Every command that reads the default spec says the same.
+        let models = try CLI.run(["models", "list"], in: dir.url)
+        #expect(models.status == 1 && models.stderr.contains("name a spec with -f PATH"), "\(models.stderr)")
         _ = try dir.write("fedplane.yaml", try String(contentsOf: Self.quickstart, encoding: .utf8))
         #expect(try CLI.run(["validate"], in: dir.url).status == 0)
     }

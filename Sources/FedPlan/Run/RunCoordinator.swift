@@ -52,7 +52,7 @@ struct RunCoordinator {
             hyperparameters: .init(rounds: t.rounds, epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate,
                                    strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed),
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
-            initialModel: modelFile(spec).flatMap { FileManager.default.contents(atPath: $0) }.map { "sha256:" + SHA256.hex([UInt8]($0)) })
+            initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) })
     }
 
     func run(number: Int) throws -> ObservedResource {

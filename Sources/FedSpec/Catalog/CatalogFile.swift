@@ -37,16 +37,32 @@ public struct CatalogFile: Sendable {
 
     /// Reads and decodes a catalog file; nil with every problem when it has errors.
     public static func load(path: String) -> (file: CatalogFile?, diagnostics: Diagnostics) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return (nil, Diagnostics([Diagnostic(.error, file: path, mark: nil, path: "", message: "catalog file not found (named by the spec's catalog:)")]))
+        func fail(_ message: String, _ mark: SourceMark? = nil) -> (CatalogFile?, Diagnostics) {
+            (nil, Diagnostics([Diagnostic(.error, file: path, mark: mark, path: "", message: message)]))
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try ReferencedFile.read(path, kind: .catalog)
+        } catch {
+            if error.reason == "no such file" { return fail("catalog file not found (named by the spec's catalog:)") }
+            return fail("\(error.reason) (named by the spec's catalog:)")
         }
         let ctx = DecodeContext(file: path)
-        let (root, errors) = YAMLParser().parse([UInt8](data))
-        for e in errors { ctx.diagnostics.append(Diagnostic(.error, file: path, mark: e.mark, path: "", message: e.message)) }
-        guard let root else { return (nil, ctx.diagnostics) }
+        let (root, errors) = YAMLParser().parse(bytes)
+        // A file that is not a catalog at all is said so once, without quoting any of it.
+        if let first = errors.first {
+            return fail("not a fedplane catalog file (\(first.message))", first.mark)
+        }
+        guard let root else { return fail("not a fedplane catalog file (it is empty)") }
+        guard case .mapping(let pairs) = root.kind,
+              pairs.isEmpty || pairs.contains(where: { Self.keys.contains($0.key.scalar ?? "") }) else {
+            return fail("not a fedplane catalog file: expected a YAML mapping with \(Self.keys.joined(separator: ", "))", root.mark)
+        }
         let decoded = CatalogFileDecoder(ctx: ctx).decode(root)
         return (ctx.diagnostics.hasErrors ? nil : decoded, ctx.diagnostics)
     }
+
+    static let keys = ["name", "regions", "offers", "rtts", "egress", "currency"]
 }
 
 struct CatalogFileDecoder {
@@ -54,7 +70,7 @@ struct CatalogFileDecoder {
 
     func decode(_ root: YAMLNode) -> CatalogFile? {
         let top = Field(node: root, path: .root, ctx: ctx)
-        guard let m = top.mapping(["name", "regions", "offers", "rtts", "egress", "currency"]) else { return nil }
+        guard let m = top.mapping(CatalogFile.keys) else { return nil }
         var out = CatalogFile(file: ctx.file, name: m["name"]?.text() ?? "overlay", mark: root.mark)
         for f in m["regions"]?.sequence() ?? [] {
             guard let r = f.mapping(["ref", "city", "country", "latitude", "longitude", "area"]) else { continue }

@@ -11,7 +11,15 @@ struct SpecDecoder {
     func decode(_ root: YAMLNode) -> Spec? {
         let top = Field(node: root, path: .root, ctx: ctx)
         guard case .mapping = root.kind else {
-            top.error("a spec is a mapping with apiVersion, kind, metadata, clouds, aggregator, participants and training; got \(top.got)")
+            // Said once and without quoting the file: it may be anything (`-f /etc/shadow`).
+            top.error("a spec is a mapping with apiVersion, kind, metadata, clouds, aggregator, participants and training; this file holds \(root.kindName), so it is not a fedplane spec")
+            return nil
+        }
+        // A mapping without a single spec field is some other file (`-f /etc/shadow`): said once,
+        // without listing (and so quoting) each of its keys.
+        if case .mapping(let pairs) = root.kind, !pairs.isEmpty,
+           !pairs.contains(where: { p in p.key.scalar.map { Self.topLevelKeys.contains($0) || $0.hasPrefix("x-") } ?? false }) {
+            top.error("not a fedplane spec: none of its \(pairs.count) top-level keys is a spec field (a spec has apiVersion: \(Spec.apiVersion), kind: \(Spec.kind), metadata, clouds, aggregator, participants and training)")
             return nil
         }
         let m = MappingReader(top, known: Self.topLevelKeys, allowExtensions: true)

@@ -34,21 +34,29 @@ struct CredentialReferenceCheck {
         switch ref {
         case .file(let f):
             let url = f.hasPrefix("/") ? URL(fileURLWithPath: f) : specDirectory.appendingPathComponent(f)
-            var isDir: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {
-                return "credentials file \(f) does not exist"
+            // Type and size only: the secret is never read here.
+            do {
+                _ = try ReferencedFile.check(url.path, kind: .credentials)
+                return nil
+            } catch {
+                switch error.reason {
+                case "no such file": return "credentials file \(f) does not exist"
+                case "permission denied": return "credentials file \(f) is not readable"
+                default: return "credentials file \(f) \(error.reason)"
+                }
             }
-            if isDir.boolValue { return "credentials file \(f) is a directory" }
-            if !FileManager.default.isReadableFile(atPath: url.path) { return "credentials file \(f) is not readable" }
-            return nil
         case .env(let names):
             let missing = names.filter { (environment[$0] ?? "").isEmpty }
             if missing.isEmpty { return nil }
             return "environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) \(missing.count > 1 ? "are" : "is") not set"
         case .profile(let name):
             guard provider == .aws else { return "profile references are supported for aws clouds only; use file or env" }
-            return AWSProfiles(environment: environment).contains(name)
-                ? nil : "AWS profile \"\(name)\" is not defined in \(AWSProfiles(environment: environment).searched.joined(separator: " or "))"
+            let profiles = AWSProfiles(environment: environment)
+            switch profiles.lookup(name) {
+            case .found: return nil
+            case .missing: return "AWS profile \"\(name)\" is not defined in \(profiles.searched.joined(separator: " or "))"
+            case .unusable(let problem): return problem
+            }
         }
     }
 }
@@ -65,17 +73,30 @@ struct AWSProfiles {
 
     var searched: [String] { files.map(\.path) }
 
-    func contains(_ profile: String) -> Bool {
+    enum Lookup: Equatable { case found, missing, unusable(String) }
+
+    func contains(_ profile: String) -> Bool { lookup(profile) == .found }
+
+    /// Finds the profile's section header. A file that is not a regular file or is too big
+    /// (`AWS_SHARED_CREDENTIALS_FILE=/dev/zero`, a 2 GB file) is a problem, not something to read.
+    func lookup(_ profile: String) -> Lookup {
         for (path, isConfig) in files {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let bytes: [UInt8]
+            do {
+                bytes = try ReferencedFile.read(path, kind: .credentials)
+            } catch {
+                if error.reason == "no such file" { continue }
+                return .unusable("cannot look up AWS profile \"\(profile)\": \(error.description)")
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
             for line in text.split(separator: "\n") {
                 let t = line.trimmingCharacters(in: .whitespaces)
                 guard t.hasPrefix("["), t.hasSuffix("]") else { continue }
                 var name = t.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
                 if isConfig && name.hasPrefix("profile ") { name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces) }
-                if name == profile { return true }
+                if name == profile { return .found }
             }
         }
-        return false
+        return .missing
     }
 }

@@ -77,6 +77,7 @@ public struct YAMLParser: Sendable {
 
 enum ByteCountText {
     static func describe(_ n: Int) -> String {
+        if n >= 1 << 30 { return String(format1(Double(n) / Double(1 << 30))) + " GiB" }
         if n >= 1 << 20 { return String(format1(Double(n) / Double(1 << 20))) + " MiB" }
         if n >= 1 << 10 { return String(format1(Double(n) / Double(1 << 10))) + " KiB" }
         return "\(n) bytes"

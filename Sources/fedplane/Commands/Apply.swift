@@ -1,5 +1,6 @@
 import ArgumentParser
 import FedPlan
+import FedSpec
 import FedState
 import Foundation
 
@@ -59,7 +60,7 @@ struct ApplyFlow {
         do {
             var saved: (plan: FedPlan.Plan, path: String)?
             if let planFile {
-                let data = try Data(contentsOf: URL(fileURLWithPath: planFile))
+                let data = Data(try ReferencedFile.read(planFile, kind: .plan))
                 let decoded = try PlanFile.decode(data, path: planFile)
                 saved = (decoded.plan, planFile)
                 specPath = decoded.specPath

@@ -13,9 +13,9 @@ extension Fedplane {
         )
 
         /// The federation's models with their metrics, from the state.
-        static func entries(spec: SpecOptions, state: StateOptions, run: Int? = nil) throws -> (entries: [ModelEntry], store: ModelStore, ws: Workspace) {
+        static func entries(spec: SpecOptions, state: StatePathOptions, run: Int? = nil) throws -> (entries: [ModelEntry], store: ModelStore, ws: Workspace) {
             let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .skip)
-            guard let db = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.statePath) }
+            guard let db = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
             defer { db.close() }
             var out: [ModelEntry] = []
             for r in try db.runs() where run == nil || r.run == run {
@@ -30,6 +30,8 @@ extension Fedplane {
              "metrics": .object(m.metrics.mapValues { .number($0) })]
         }
 
+        static let header = ["model", "run", "round", "loss", "accuracy", "precision", "recall", "f1"]
+
         static func row(_ m: ModelEntry) -> [String] {
             func f(_ k: String) -> String { m.metrics[k].map { String(format: "%.4f", $0) } ?? "-" }
             return [String(m.id.prefix(12)), "\(m.run)", "\(m.round)", f("loss"), f("accuracy"), f("precision"), f("recall"), f("f1")]
@@ -38,7 +40,7 @@ extension Fedplane {
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the stored global models and their metrics.")
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
             @OptionGroup var output: OutputOptions
             @Option(name: .customLong("run"), help: "Only this run.") var runNumber: Int?
 
@@ -46,9 +48,8 @@ extension Fedplane {
                 try Failure.reporting(specPath: spec.file) {
                     let (entries, _, _) = try Models.entries(spec: spec, state: state, run: runNumber)
                     if output.json { print(JSONValue.array(entries.map(Models.json)).canonical); return }
-                    if entries.isEmpty { print("No models yet: `fedplane apply` trains the federation."); return }
-                    let rows = [["model", "run", "round", "loss", "accuracy", "precision", "recall", "f1"]] + entries.map(Models.row)
-                    print(OptimizeView.render(rows), terminator: "")
+                    if entries.isEmpty { print("No models yet: `\(Hint.command("apply", spec: spec, statePath: state.path))` trains the federation."); return }
+                    print(TableView.render([Models.header] + entries.map(Models.row)), terminator: "")
                 }
             }
         }
@@ -57,7 +58,7 @@ extension Fedplane {
             static let configuration = CommandConfiguration(
                 abstract: "Recommend the best model: by a metric, among those meeting conditions (default: the spec's models.select).")
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
             @OptionGroup var output: OutputOptions
             @Option(help: "accuracy, loss, precision, recall or f1.") var metric: String?
             @Option(name: .customLong("where"), help: "Conditions, e.g. \"accuracy>=0.9\" (several joined by ',').") var conditions: String?
@@ -67,8 +68,8 @@ extension Fedplane {
                     let (entries, _, ws) = try Models.entries(spec: spec, state: state)
                     let best = try Models.pick(entries, ws: ws, metric: metric, conditions: conditions)
                     if output.json { print(Models.json(best).canonical); return }
-                    print(OptimizeView.render([["model", "run", "round", "loss", "accuracy", "precision", "recall", "f1"], Models.row(best)]), terminator: "")
-                    print("\nid \(best.id)\nExport it with: fedplane models pull \(String(best.id.prefix(12))) -o model.safetensors")
+                    print(TableView.render([Models.header, Models.row(best)]), terminator: "")
+                    print("\nid \(best.id)\nExport it with: \(Hint.command("models pull \(String(best.id.prefix(12))) -o model.safetensors", spec: spec, statePath: state.path))")
                 }
             }
         }
@@ -85,9 +86,11 @@ extension Fedplane {
         struct Pull: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Export a model (by id or id prefix, or `best`), checking its hash.")
             @Argument(help: "A model id (or a unique prefix), or best.") var model: String
-            @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write the safetensors file.") var output: String
+            @Option(name: [.customShort("o"), .customLong("output")],
+                    help: ArgumentHelp("Where to write the safetensors file (- for standard output). A device, FIFO or link is written into, never replaced.", valueName: "file"))
+            var output: String
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
 
             func run() throws {
                 try Failure.reporting(specPath: spec.file) {
@@ -98,32 +101,33 @@ extension Fedplane {
                     } else {
                         let matches = Set(entries.filter { $0.id.hasPrefix(model) }.map(\.id))
                         guard matches.count == 1, let m = entries.first(where: { $0.id == matches.first }) else {
-                            throw QueryError(matches.isEmpty ? "no model with id \(model); `fedplane models list` shows them"
+                            throw QueryError(matches.isEmpty ? "no model with id \(model); `\(Hint.command("models list", spec: spec, statePath: state.path))` shows them"
                                                               : "the prefix \(model) matches \(matches.count) models; give more of the id")
                         }
                         chosen = m
                     }
                     let bytes = try store.get(chosen.id)
-                    try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic)
-                    print("Wrote model \(chosen.id) (run \(chosen.run), round \(chosen.round), \(bytes.count) bytes, sha256 verified) to \(output).")
+                    let written = try OutputFile(output).write(bytes)
+                    let line = "Wrote model \(chosen.id) (run \(chosen.run), round \(chosen.round), \(bytes.count) bytes, sha256 verified) to \(output == "-" ? "standard output" : output)."
+                    if written.toStandardOutput { Console.stderr(line) } else { print(line) }
                 }
             }
         }
 
         struct Plot: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Draw loss, accuracy and F1 per round to an SVG.")
-            @Option(name: .customLong("svg"), help: "The SVG file to write.") var svg: String
+            @Option(name: .customLong("svg"), help: ArgumentHelp("The SVG file to write (- for standard output).", valueName: "file")) var svg: String
             @Option(name: .customLong("run"), help: "Only this run.") var runNumber: Int?
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
 
             func run() throws {
                 try Failure.reporting(specPath: spec.file) {
                     let (entries, _, ws) = try Models.entries(spec: spec, state: state, run: runNumber)
-                    guard !entries.isEmpty else { throw QueryError("no models yet: `fedplane apply` trains the federation") }
+                    guard !entries.isEmpty else { throw QueryError("no models yet: `\(Hint.command("apply", spec: spec, statePath: state.path))` trains the federation") }
                     let chart = CurvesChart(models: entries, title: "\(ws.spec.metadata.name): global model per round")
-                    try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
-                    print("Wrote \(svg).")
+                    let written = try OutputFile(svg).write(chart.svg())
+                    if written.toStandardOutput { Console.stderr("Wrote the chart to standard output.") } else { print("Wrote \(svg).") }
                 }
             }
         }

@@ -45,7 +45,7 @@ extension Fedplane {
                     let chart = FrontChart(decision: decision, baseline: try baseline ?? Baseline.estimate(optimizer.model),
                                            title: "\(ws.spec.metadata.name): aggregator placements (\(ws.catalog.version))",
                                            limits: FrontChart.Limits(ws.spec))
-                    try Data(chart.svg().utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
+                    try OutputFile(svg).write(chart.svg())
                 }
                 if output.json {
                     print(OptimizeView.json(decision, baseline: baseline, catalog: ws.catalog.version).canonical)

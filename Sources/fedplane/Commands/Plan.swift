@@ -11,10 +11,10 @@ extension Fedplane {
         )
 
         @OptionGroup var spec: SpecOptions
-        @OptionGroup var state: StateOptions
+        @OptionGroup var state: StatePathOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .customLong("out"), help: "Save the plan to this file for `fedplane apply FILE`.")
+        @Option(name: .customLong("out"), help: ArgumentHelp("Save the plan to this file for `fedplane apply FILE` (- for standard output).", valueName: "file"))
         var out: String?
 
         @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes.")
@@ -31,9 +31,10 @@ extension Fedplane {
                     for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }
                 }
                 if let out {
-                    try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version)
-                        .write(to: URL(fileURLWithPath: out), options: .atomic)
-                    if !output.json { print("\nSaved the plan to \(out). Apply exactly this plan with: fedplane apply \(out)") }
+                    let written = try OutputFile(out).write(try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version))
+                    if !output.json && !written.toStandardOutput {
+                        print("\nSaved the plan to \(out). Apply exactly this plan with: \(Hint.command("apply \(Hint.shellQuoted(out))", spec: spec, statePath: state.path))")
+                    }
                 }
                 if detailedExitCode && plan.canApply { throw ExitCode(2) }
             } catch {

@@ -1,24 +1,28 @@
 import ArgumentParser
 import FedDigest
 import FedPlan
+import FedSpec
 import FedState
 import Foundation
 
 extension Fedplane {
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the recorded state of the federation.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the recorded state of the federation.",
+            discussion: "Each resource lists its inputs (what the spec asked for) and what was observed at its provider; the aggregator's status says whether its process is running now.")
 
         @OptionGroup var spec: SpecOptions
-        @OptionGroup var state: StateOptions
+        @OptionGroup var state: StatePathOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            try StateLocation(spec: spec, state: state).use { store in
+            try StateLocation(spec: spec, statePath: state.path).use { store in
                 let snapshot = try store.snapshot()
+                let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
                 if output.json {
-                    print(StateView.json(snapshot).canonical)
+                    print(StateView.json(snapshot, liveness: live).canonical)
                 } else {
-                    print(StateView.human(snapshot), terminator: "")
+                    print(StateView.human(snapshot, liveness: live), terminator: "")
                 }
             }
         }
@@ -28,7 +32,16 @@ extension Fedplane {
 /// Finds the state file: `--state`, or the default next to the spec (whose name it needs).
 struct StateLocation {
     let spec: SpecOptions
-    let state: StateOptions
+    let statePath: String?
+
+    init(spec: SpecOptions, statePath: String?) {
+        self.spec = spec
+        self.statePath = statePath
+    }
+
+    init(spec: SpecOptions, state: StateOptions) {
+        self.init(spec: spec, statePath: state.path)
+    }
 
     /// Runs `body` with the open state, reporting any error the way commands do.
     func use(_ body: (StateStore) throws -> Void) throws {
@@ -40,14 +53,12 @@ struct StateLocation {
     }
 
     func open() throws -> StateStore {
-        if let path = state.path {
+        if let path = statePath {
             guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
             return try StateStore.open(path: path, federation: try federationName(at: path), create: false)
         }
         let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
-        guard let store = try ws.openState(create: false) else {
-            throw StateStoreError.missing(path: ws.statePath)
-        }
+        guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
         return store
     }
 
@@ -60,23 +71,38 @@ struct StateLocation {
     }
 }
 
+/// Whether the aggregator recorded in the state has a running process now: its working
+/// directory's `aggregator.pid` names a live `fedplane aggregator`. Its endpoint is only worth
+/// showing as reachable while it runs (apply starts it for a training run and stops it after).
+struct AggregatorLiveness {
+    let localRoot: URL
+
+    init(statePath: String, federation: String) {
+        localRoot = URL(fileURLWithPath: statePath).deletingLastPathComponent().appendingPathComponent(federation)
+    }
+
+    func isRunning(observed: [String: JSONValue]) -> Bool {
+        guard let workdir = observed["workdir"]?.stringValue else { return false }
+        let dir = workdir.hasPrefix("/") ? URL(fileURLWithPath: workdir) : localRoot.appendingPathComponent(workdir)
+        guard let bytes = try? ReferencedFile.read(dir.appendingPathComponent("aggregator.pid").path, kind: .plan, limit: 64),
+              let pid = Int32(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+              kill(pid, 0) == 0,
+              let cmdline = try? ReferencedFile.read("/proc/\(pid)/cmdline", kind: .plan, limit: 1 << 16) else { return false }
+        return String(decoding: cmdline, as: UTF8.self).split(separator: "\0").contains("aggregator")
+    }
+
+    func status(of r: Resource) -> String? {
+        guard r.type == "aggregator", let doc = try? JSONValue.parse(r.attributes),
+              let observed = doc["observed"]?.objectValue, observed["endpoint"] != nil || observed["port"] != nil else { return nil }
+        return isRunning(observed: observed) ? "running" : "stopped"
+    }
+}
+
 enum StateView {
-    static func human(_ s: StateSnapshot) -> String {
+    static func human(_ s: StateSnapshot, liveness: AggregatorLiveness? = nil) -> String {
         var out = "Federation \(s.federation) — state serial \(s.serial), lineage \(s.lineage)\n"
         if s.resources.isEmpty { return out + "\nThe state holds no resources.\n" }
-        for r in s.resources {
-            out += "\n\(r.address)\(r.providerID == nil ? "  (pending: an apply was interrupted)" : "")\n"
-            out += "    provider\(String(repeating: " ", count: 4)) = \(r.provider)\(r.providerID.map { " (\($0))" } ?? "")\n"
-            if let doc = try? JSONValue.parse(r.attributes) {
-                let sections = ["inputs", "observed"].compactMap { doc[$0]?.objectValue }
-                let width = sections.flatMap(\.keys).map(\.count).max() ?? 0
-                for o in sections {
-                    for key in o.keys.sorted() {
-                        out += "    \(key.padding(toLength: max(width, 11), withPad: " ", startingAt: 0)) = \(o[key]!.canonical)\n"
-                    }
-                }
-            }
-        }
+        for r in s.resources { out += "\n" + resource(r, liveness: liveness) }
         if !s.assignments.isEmpty {
             out += "\nAssignments:\n"
             for a in s.assignments { out += "    \(a.participant) → \(a.vmID)  (\(a.reason))\n" }
@@ -84,17 +110,43 @@ enum StateView {
         return out
     }
 
-    static func json(_ s: StateSnapshot) -> JSONValue {
+    /// One resource: its provider, then its inputs (what the spec asked for) and what was observed
+    /// at the provider, each under its own heading; for the aggregator, whether it runs now.
+    static func resource(_ r: Resource, liveness: AggregatorLiveness?) -> String {
+        var out = "\(r.address)\(r.providerID == nil ? "  (pending: an apply was interrupted)" : "")\n"
+        out += "    provider: \(r.provider)\(r.providerID.map { " (\($0))" } ?? "")\n"
+        if let status = liveness?.status(of: r) {
+            out += status == "running"
+                ? "    status:   running\n"
+                : "    status:   stopped (no aggregator process runs now; apply starts it for a training run, so the observed endpoint does not answer)\n"
+        }
+        if let doc = try? JSONValue.parse(r.attributes) {
+            let sections = [("inputs", "inputs (from the spec)"), ("observed", "observed (at the provider)")]
+                .compactMap { key, title in doc[key]?.objectValue.map { (title, $0) } }
+            let width = sections.flatMap { $0.1.keys }.map(\.count).max() ?? 0
+            for (title, o) in sections where !o.isEmpty {
+                out += "    \(title):\n"
+                for key in o.keys.sorted() {
+                    out += "      \(TerminalText.escape(key).padding(toLength: width, withPad: " ", startingAt: 0)) = \(TerminalText.escape(o[key]!.canonical))\n"
+                }
+            }
+        }
+        return out
+    }
+
+    static func json(_ s: StateSnapshot, liveness: AggregatorLiveness? = nil) -> JSONValue {
         [
             "format_version": "1.0",
             "federation": .string(s.federation), "lineage": .string(s.lineage), "serial": .number(Double(s.serial)),
             "resources": .array(s.resources.map { r in
-                [
+                var entry: [String: JSONValue] = [
                     "address": .string(r.address), "type": .string(r.type), "provider": .string(r.provider),
                     "provider_id": r.providerID.map { .string($0) } ?? .null,
                     "attributes": (try? JSONValue.parse(r.attributes)) ?? .null,
                     "inputs_hash": .string(r.inputsHash),
                 ]
+                if let status = liveness?.status(of: r) { entry["status"] = .string(status) }
+                return .object(entry)
             }),
             "assignments": .array(s.assignments.map { ["participant": .string($0.participant), "vm": .string($0.vmID), "reason": .string($0.reason)] }),
         ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedDigest
 import FedPlan
+import FedSpec
 import FedState
 import Foundation
 
@@ -18,36 +19,38 @@ extension Fedplane {
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List the recorded resource addresses.")
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
 
             func run() throws {
-                try StateLocation(spec: spec, state: state).use { store in
+                try StateLocation(spec: spec, statePath: state.path).use { store in
                     for r in try store.snapshot().resources { print(r.address) }
                 }
             }
         }
 
         struct ShowResource: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one recorded resource.")
+            static let configuration = CommandConfiguration(
+                commandName: "show", abstract: "Show one recorded resource: its inputs (from the spec) and what was observed at its provider.")
             @Argument(help: "The resource address, e.g. aggregator.main.") var address: String
             @OptionGroup var spec: SpecOptions
-            @OptionGroup var state: StateOptions
+            @OptionGroup var state: StatePathOptions
             @OptionGroup var output: OutputOptions
 
             func run() throws {
-                try StateLocation(spec: spec, state: state).use { store in
+                try StateLocation(spec: spec, statePath: state.path).use { store in
                     let snapshot = try store.snapshot()
                     guard let r = snapshot.resource(at: address) else {
                         let known = snapshot.resources.map(\.address)
-                        Console.stderr("error: no resource \(address) in the state\(known.isEmpty ? "" : "; it holds: \(known.joined(separator: ", "))")")
+                        Console.stderr("error: no resource \(TerminalText.escape(address)) in the state\(known.isEmpty ? "" : "; it holds: \(known.joined(separator: ", "))")")
                         throw ExitCode.failure
                     }
                     let one = StateSnapshot(lineage: snapshot.lineage, serial: snapshot.serial, federation: snapshot.federation,
                                             resources: [r], assignments: [], cursors: [:])
+                    let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
                     if output.json {
-                        if case .array(let items)? = StateView.json(one)["resources"], let first = items.first { print(first.canonical) }
+                        if case .array(let items)? = StateView.json(one, liveness: live)["resources"], let first = items.first { print(first.canonical) }
                     } else {
-                        print(StateView.human(one).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).joined(separator: "\n"), terminator: "")
+                        print(StateView.resource(r, liveness: live), terminator: "")
                     }
                 }
             }

@@ -12,7 +12,8 @@ extension Fedplane {
             """
         )
 
-        @Option(name: [.customShort("f"), .customLong("file")], help: "A federation spec (repeatable).")
+        @Option(name: [.customShort("f"), .customLong("file")],
+                help: ArgumentHelp("A federation spec (repeatable; default: fedplane.yaml when no spec is named).", valueName: "spec"))
         var files: [String] = []
 
         @Argument(help: "More spec files.")
@@ -22,7 +23,7 @@ extension Fedplane {
 
         func run() throws {
             let all = files + paths
-            let targets = all.isEmpty ? ["fedplane.yaml"] : all
+            let targets = all.isEmpty ? [SpecOptions.defaultFile] : all
             var diagnostics: [Diagnostic] = []
             var failed = false
             for path in targets {

@@ -17,26 +17,56 @@ struct OutputOptions: ParsableArguments {
 
 /// Which spec a command works on.
 struct SpecOptions: ParsableArguments {
-    @Option(name: [.customShort("f"), .customLong("file")], help: "The federation spec.")
-    var file: String = "fedplane.yaml"
+    static let defaultFile = "fedplane.yaml"
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("The federation spec.", valueName: "spec"))
+    var file: String = SpecOptions.defaultFile
+
+    /// Whether the user named a spec (hints then repeat it).
+    var isDefault: Bool { file == Self.defaultFile }
 }
 
-/// Where the state is and how long to wait for its lock.
+/// Where the state is, for commands that only read it (no lock, so no --lock-timeout).
+struct StatePathOptions: ParsableArguments {
+    @Option(name: .customLong("state"), help: ArgumentHelp("The state database (default: .fedplane/<metadata.name>.db next to the spec).", valueName: "path"))
+    var path: String?
+}
+
+/// Where the state is and how long to wait for its lock: for commands that write it.
 struct StateOptions: ParsableArguments {
-    @Option(name: .customLong("state"), help: "The state database (default: .fedplane/<metadata.name>.db next to the spec).")
+    @Option(name: .customLong("state"), help: ArgumentHelp("The state database (default: .fedplane/<metadata.name>.db next to the spec).", valueName: "path"))
     var path: String?
 
-    @Option(name: .customLong("lock-timeout"), help: "How long to wait for the state lock, e.g. 30s (default: fail at once).")
-    var lockTimeout: String = "0s"
+    @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("How long to wait for the state lock, e.g. 30s (default: fail at once when it is locked).", valueName: "duration"))
+    var lockTimeout: String?
 
     func validate() throws {
         _ = try timeout()
     }
 
     func timeout() throws -> Duration {
+        guard let lockTimeout else { return .zero }
         switch TimeSpanParse.parse(lockTimeout) {
         case .success(let ms): return .milliseconds(Int64(ms))
         case .failure(let e): throw ValidationError("--lock-timeout: \(e.message)")
         }
+    }
+}
+
+/// Commands fedplane suggests in hints, repeating the spec and state the user gave, so a
+/// copied hint works (`fedplane models pull 3f2a… -o model.safetensors -f specs/quickstart.yaml`).
+enum Hint {
+    static func command(_ words: String, spec: SpecOptions? = nil, statePath: String? = nil) -> String {
+        var out = "fedplane \(words)"
+        if let spec, !spec.isDefault { out += " -f \(shellQuoted(spec.file))" }
+        if let statePath { out += " --state \(shellQuoted(statePath))" }
+        return out
+    }
+
+    /// Quoted for a POSIX shell when it needs to be.
+    static func shellQuoted(_ s: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !s.isEmpty && s.allSatisfy({ safe.contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
