@@ -86,7 +86,8 @@ public enum ProcessTree {
         if grace > 0 {
             tracker.signal(members, SIGTERM)
             let deadline = Date().addingTimeInterval(grace)
-            while !members.isEmpty && Date() < deadline {
+            // A second stop request (`Shutdown.isUrgent`) cuts the grace period short.
+            while !members.isEmpty && Date() < deadline && !Shutdown.isUrgent {
                 usleep(10_000)
                 reap()
                 members = tracker.scan()

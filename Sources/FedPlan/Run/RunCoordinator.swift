@@ -303,10 +303,8 @@ extension RunCoordinator {
         let ahead = checkpoint.map { $0.round > done ? "the checkpoint is at round \($0.round), ahead of the state (its write-ahead log was lost?)" : "the checkpoint is at round \($0.round), behind the state" }
             ?? "the run's checkpoint is missing"
         if let id = checkpoint?.model(after: done), let m = try? models.get(id) {
-            var fixed = Checkpoint(round: 0, model: id)
-            if let h = checkpoint?.history { for (k, v) in h where (Int(k) ?? .max) <= done { fixed.history?[k] = v } }
-            fixed.round = done
-            fixed.history?["0"] = nil
+            var fixed = Checkpoint(round: done, model: id)
+            fixed.history = (checkpoint?.history ?? [:]).filter { (Int($0.key) ?? .max) <= done }
             fixed.history?[String(done)] = id
             try fixed.write(runDir)
             progress("run \(run): the state is at round \(done) and \(ahead); the state is the truth: discarding the checkpoint's progress beyond round \(done) and resuming from there")

@@ -139,7 +139,7 @@ struct ApplyFlow {
 /// child (aggregator, agents, trainers: each as a whole process tree) and the apply stops at
 /// its next safe point (between steps and rounds; a round in flight is not committed), records
 /// where it got to, releases the lock and exits 128 + signal. A second signal kills the
-/// children at once; if the apply has still not ended 3 s later, the lock is released and the
+/// children at once; if the apply has still not ended 5 s later, the lock is released and the
 /// process exits.
 final class ApplySession: @unchecked Sendable {
     private let mutex = NSLock()
@@ -191,7 +191,7 @@ final class ApplySession: @unchecked Sendable {
         }, second: { [self] sig in
             Console.stderr("\(Shutdown.name(sig)) again: stopping at once.")
             ChildProcess.stopAll(grace: 0)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 3) { [self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { [self] in
                 ChildProcess.stopAll(grace: 0)
                 mutex.withLock { store }?.releaseHeldLock()
                 Console.stderr("error: \(operation) aborted by \(Shutdown.name(sig)); the state lock was released. The next \(operation) reconciles what this one left unrecorded.")
