@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Imported by FedRuntime's aggregator service (Hummingbird builds on them).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.60.0"),
     ],
     targets: [
         // C libraries reached through module maps (see Sources/C*/module.modulemap).
@@ -30,17 +33,22 @@ let package = Package(
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
-        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom"]),
+        // Child processes in their own process groups, stopped as whole trees; signal handling.
+        .target(name: "FedProcess"),
+        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
-                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP"]),
+                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
+                                                "FedProcess"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels", "FedProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,5 +65,6 @@ let package = Package(
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
     ]
 )
