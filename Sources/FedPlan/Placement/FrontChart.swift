@@ -173,7 +173,9 @@ struct ChartLayout {
     func px(_ v: Double) -> Double { Self.left + (v - xAxis.low) / (xAxis.high - xAxis.low) * Self.plotWidth }
     func py(_ v: Double) -> Double { Self.top + Self.plotHeight - (v - yAxis.low) / (yAxis.high - yAxis.low) * Self.plotHeight }
 
-    static func textWidth(_ text: String) -> Double { Double(text.count) * fontSize * 0.6 }
+    /// A generous width estimate (0.7 em a character; DejaVu Sans averages about 0.6), so a label's box
+    /// covers the names and numbers we draw.
+    static func textWidth(_ text: String) -> Double { Double(text.count) * fontSize * 0.7 }
 
     func isFree(_ box: Box) -> Bool {
         Self.plot.contains(box) && !markers.contains { $0.box.intersects(box) } && !labels.contains { $0.box.intersects(box) }
