@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Imported by FedRuntime's aggregator service (Hummingbird builds on them).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.60.0"),
     ],
     targets: [
         // C libraries reached through module maps (see Sources/C*/module.modulemap).
@@ -25,25 +28,31 @@ let package = Package(
         .target(name: "FedDigest"),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
         .target(name: "FedCloud", dependencies: ["FedDigest"]),
-        .target(name: "FedOptimize"),
+        .target(name: "FedRandom"),
+        .target(name: "FedOptimize", dependencies: ["FedRandom"]),
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
-        .target(name: "FedTrain", dependencies: ["FedWeights"]),
+        // Child processes in their own process groups, stopped as whole trees; signal handling.
+        .target(name: "FedProcess"),
+        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .target(name: "FedOrchestrate", dependencies: ["FedSpec"]),
+        .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
-                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP"]),
+                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
+                                                "FedProcess"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels", "FedProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedOptimize", "FedWeights"]),
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedCatalog", "FedOptimize", "FedRandom", "FedWeights"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
@@ -51,9 +60,11 @@ let package = Package(
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
         .testTarget(name: "FedPlanTests", dependencies: ["FedPlan", "FedSpec", "FedCatalog", "FedOptimize"]),
         .testTarget(name: "FedOrchestrateTests", dependencies: ["FedOrchestrate", "FedSpec"]),
-        .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize"]),
+        .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize", "FedRandom"]),
+        .testTarget(name: "FedRandomTests", dependencies: ["FedRandom"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
     ]
 )

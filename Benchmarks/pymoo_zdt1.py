@@ -16,6 +16,7 @@ reference medians quoted in FedOptimize's quality tests were reproduced.
 """
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -50,7 +51,7 @@ def one_run(name, seed, generations):
     F = result.pop.get("F")
     front = F[NonDominatedSorting().do(F, only_non_dominated_front=True)]
     hv = HV(ref_point=np.full(F.shape[1], 1.1))(front)
-    return cpu, float(hv)
+    return cpu, float(hv), front
 
 
 def main():
@@ -58,6 +59,8 @@ def main():
     parser.add_argument("--problem", default="zdt1", choices=sorted(GENERATIONS))
     parser.add_argument("--runs", type=int, default=11, help="seeds 1...runs")
     parser.add_argument("--generations", type=int, default=None)
+    parser.add_argument("--front-out", default=None,
+                        help="write every final front as JSON (the format of fedplane-bench --front-out)")
     args = parser.parse_args()
 
     try:
@@ -69,16 +72,23 @@ def main():
     print(f"pymoo {pymoo.__version__} (compiled extensions: {compiled}), "
           f"NSGA-II 100 x {generations} on {args.problem}, {args.runs} seeds")
 
-    cpus, hvs = [], []
+    cpus, hvs, runs = [], [], []
     for seed in range(1, args.runs + 1):
-        cpu, hv = one_run(args.problem, seed, generations)
+        cpu, hv, front = one_run(args.problem, seed, generations)
         cpus.append(cpu)
         hvs.append(hv)
+        runs.append({"problem": args.problem, "seed": seed, "population": 100, "generations": generations,
+                     "reference": [1.1] * front.shape[1], "hv": hv, "front": front.tolist()})
         print(f"  seed {seed:2d}: {cpu:7.3f} s CPU  HV {hv:.5f}")
 
     cpu_median = statistics.median(cpus)
     hv_median = statistics.median(hvs)
     print(f"median: {cpu_median:.3f} s CPU per run, HV {hv_median:.5f}")
+    if args.front_out:
+        with open(args.front_out, "w") as f:
+            json.dump({"format": "fedplane-bench-fronts", "version": 1, "tool": f"pymoo {pymoo.__version__}",
+                       "runs": runs}, f)
+        print(f"wrote {len(runs)} fronts to {args.front_out}")
     print(f"PYMOO problem={args.problem} runs={args.runs} "
           f"cpu_median_s={cpu_median:.6f} hv_median={hv_median:.6f}")
 

@@ -1,3 +1,5 @@
+import FedRandom
+
 /// Recombines two parents into two children.
 public protocol Crossover: Sendable {
     func cross(

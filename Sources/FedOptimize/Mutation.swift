@@ -1,3 +1,5 @@
+import FedRandom
+
 /// Perturbs one child in place.
 public protocol Mutation: Sendable {
     func mutate(_ x: inout [Double], variables: [Variable], using rng: inout SplitMix64)

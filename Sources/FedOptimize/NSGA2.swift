@@ -1,3 +1,5 @@
+import FedRandom
+
 /// NSGA-II (Deb, Pratap, Agarwal & Meyarivan 2002). This type only wires the parts together;
 /// each step is a replaceable operator with pymoo 0.6's defaults: uniform sampling, crowded
 /// binary tournament, SBX (p 0.9, η 15), polynomial mutation (1/n, η 20), rank-and-crowding

@@ -48,10 +48,11 @@ public struct ClosestCandidate: Sendable, Hashable {
     public var breaches: [ConstraintBreach]
 }
 
-/// The candidate with the smallest total constraint violation (ties: smaller index), with the
-/// constraints it breaks. Nil only for an empty table.
+/// The infeasible candidate with the smallest total constraint violation (ties: smaller index),
+/// with the constraints it breaks (never none). Nil when no candidate is infeasible: a caller
+/// that asks while a feasible candidate exists gets no "closest" to report.
 public func closestCandidate(_ candidates: [PlacementCandidate]) -> ClosestCandidate? {
-    guard let best = candidates.indices.min(by: { a, b in
+    guard let best = candidates.indices.filter({ !candidates[$0].isFeasible }).min(by: { a, b in
         (candidates[a].totalViolation, a) < (candidates[b].totalViolation, b)
     }) else { return nil }
     let breaches = candidates[best].constraintViolations.enumerated()

@@ -1,3 +1,5 @@
+import FedRandom
+
 /// Creates the initial decision vectors.
 public protocol Sampling: Sendable {
     func sample(_ variables: [Variable], count: Int, using rng: inout SplitMix64) -> [[Double]]

@@ -1,3 +1,5 @@
+import FedRandom
+
 /// Picks mating parents from a ranked population.
 public protocol Selection: Sendable {
     /// Returns `count` indices into `population` (consecutive pairs mate).

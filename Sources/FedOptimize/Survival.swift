@@ -1,3 +1,5 @@
+import FedRandom
+
 /// Chooses who lives on from parents plus offspring.
 public protocol Survival: Sendable {
     /// Returns min(`count`, population.count) survivors with `rank` and `crowding` set.

@@ -1,3 +1,5 @@
+import FedRandom
+
 /// A seeded, made-up aggregator placement table for tests and benchmarks: clouds × regions ×
 /// instance types, some types missing from some regions, and participants at random spots.
 ///

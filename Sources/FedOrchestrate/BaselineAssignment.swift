@@ -1,3 +1,4 @@
+import FedRandom
 import FedSpec
 
 /// The study's comparison: each participant's task goes to a VM picked uniformly at random from its

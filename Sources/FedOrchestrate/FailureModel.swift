@@ -1,3 +1,4 @@
+import FedRandom
 import FedSpec
 
 /// A participant's VM, named by participant and VM id (VM ids are only unique within a participant).

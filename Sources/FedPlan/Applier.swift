@@ -1,5 +1,6 @@
 import FedCloud
 import FedDigest
+import FedProcess
 import FedState
 import Foundation
 
@@ -59,6 +60,11 @@ public struct Applier {
         var outcome = Outcome()
         for (i, planned) in plan.executionOrder.enumerated() {
             let step = i + 1
+            // A stop request (SIGINT, SIGTERM) is honoured between steps: each step is either
+            // done and recorded, or not started.
+            if let sig = Shutdown.signal {
+                throw Interrupted(signal: sig, detail: "stopped before \(planned.address) (step \(step) of \(plan.executionOrder.count))", completed: outcome)
+            }
             let (change, cursor) = try confirm(planned)
             guard let provider = providers.provider(change.provider) else {
                 throw PlanError(message: "\(change.address): no \(change.provider) provider in this fedplane")
@@ -70,6 +76,17 @@ public struct Applier {
             } catch let e as ProviderError {
                 try store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
                 throw Failure(error: e, completed: outcome)
+            } catch var e as Interrupted {
+                // The step's intent stays recorded (a pending row the next plan resumes); the
+                // journal says why it did not finish.
+                try? store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
+                e.completed = outcome
+                throw e
+            } catch where Shutdown.signal != nil {
+                // Whatever broke while children were being stopped is the stop's doing.
+                let e = Interrupted(signal: Shutdown.signal ?? SIGINT, detail: "\(change.address) stopped (\(error))", completed: outcome)
+                try? store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
+                throw e
             }
             progress("\(change.address): \(past(change.action)) (\(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms)")
             switch change.action {

@@ -37,7 +37,8 @@ public struct Planner: Sendable {
             if r.isPending {
                 change = seen == nil
                     ? with(change, .create, ["an interrupted apply announced it but did not create it"])
-                    : with(change, .update, ["an interrupted apply created it without recording it; adopt it"])
+                    : with(change, .update, [d.kind == .run ? "an interrupted apply started this run; resume it after its last recorded round"
+                                                            : "an interrupted apply created it without recording it; adopt it"])
             } else if seen == nil {
                 change = with(change, .create, ["it no longer exists at the \(d.provider) provider (deleted outside fedplane)"])
             } else if r.row.inputsHash == d.inputsHash {

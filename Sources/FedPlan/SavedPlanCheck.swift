@@ -21,4 +21,18 @@ public enum SavedPlanCheck {
             throw PlanFile.Unusable(path: path, reason: "the catalog changed since the plan was made (\(plan.catalogVersion) → \(catalogVersion)); run `fedplane plan` again")
         }
     }
+
+    /// A plan is applied only with the spec it was made from: `-f` naming another federation, or
+    /// a spec whose contents differ, is refused before any state is opened.
+    public static func requireSpec(_ plan: Plan, path: String, madeFrom: String, specPath: String, federation: String,
+                                   specDigest: String) throws {
+        if plan.federation != federation {
+            throw PlanFile.Unusable(path: path, reason: "it was made for federation \"\(plan.federation)\" (from \(madeFrom)), but \(specPath) is federation \"\(federation)\"; "
+                + "apply it with -f \(madeFrom), or make a plan for \(specPath) with `fedplane plan -f \(specPath) --out FILE`")
+        }
+        if plan.specDigest != specDigest {
+            throw PlanFile.Unusable(path: path, reason: "it was made from \(madeFrom), and \(specPath) is not that spec as it was then; "
+                + "make a new plan with `fedplane plan -f \(specPath) --out FILE`")
+        }
+    }
 }

@@ -62,12 +62,20 @@ public struct Workspace: Sendable {
     }
 
     /// Opens the state; nil when it does not exist and `create` is false (a first plan reads an
-    /// empty state without writing anything).
+    /// empty state without writing anything). Without `create` (the reading commands), a state
+    /// in a directory that cannot be written opens read-only.
     public func openState(create: Bool) throws -> StateStore? {
         if !create && !stateExists { return nil }
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: statePath).deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
-        return try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
+        if !create { return try StateStore.openForReading(path: statePath, federation: spec.metadata.name) }
+        do {
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: statePath).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
+            return try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
+        } catch let e as DatabaseError where e.isNotWritable {
+            throw StateStoreError.readOnly(path: statePath, needs: "changes")
+        } catch let e as CocoaError where [.fileWriteNoPermission, .fileWriteVolumeReadOnly, .fileWriteUnknown].contains(e.code) {
+            throw StateStoreError.readOnly(path: statePath, needs: "changes")
+        }
     }
 
     /// The plan for this spec against `state`, asking providers what exists.
@@ -86,7 +94,7 @@ public struct Workspace: Sendable {
         let desired: DesiredGraph
         let health = VMHealthSurvey.run(spec, providers: providers)
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
-                                  health: health, runs: RunPlanning.recorded(state)) {
+                                  health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }

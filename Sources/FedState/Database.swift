@@ -6,6 +6,10 @@ import CSQLite
 public final class Database {
     public enum OpenMode: Sendable {
         case readOnly, readWrite, readWriteCreate
+        /// Read-only through a URI (`mode=ro`), for a file in a directory fedplane cannot write:
+        /// `immutable` tells SQLite nothing can change the file, so it needs no `-shm` (which
+        /// a WAL database otherwise needs to create).
+        case readOnlyFile(immutable: Bool)
 
         var flags: Int32 {
             // FULLMUTEX is cheap insurance; callers serialise anyway. URI off: paths are plain.
@@ -14,6 +18,7 @@ public final class Database {
             case .readOnly: return base | SQLITE_OPEN_READONLY
             case .readWrite: return base | SQLITE_OPEN_READWRITE
             case .readWriteCreate: return base | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .readOnlyFile: return base | SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
             }
         }
     }
@@ -26,7 +31,19 @@ public final class Database {
     /// so a damaged file surfaces on the first query, not here.
     public init(path: String, mode: OpenMode = .readWrite) throws {
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, mode.flags, nil)
+        var name = path
+        if case .readOnlyFile(let immutable) = mode {
+            // file: URIs percent-encode what would end the path; `path` stays the plain one.
+            var escaped = ""
+            for ch in path.unicodeScalars {
+                switch ch {
+                case "%", "?", "#": escaped += String(format: "%%%02X", ch.value)
+                default: escaped.unicodeScalars.append(ch)
+                }
+            }
+            name = "file:\(escaped)?mode=ro" + (immutable ? "&immutable=1" : "")
+        }
+        let rc = sqlite3_open_v2(name, &handle, mode.flags, nil)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) }
                 ?? String(cString: sqlite3_errstr(rc))

@@ -32,6 +32,13 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
         primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED
     }
 
+    /// True when the file or its directory cannot be written (read-only file system, immutable
+    /// file, no permission): SQLite cannot create the WAL's `-shm`, or refuses to write.
+    public var isNotWritable: Bool {
+        primaryCode == SQLITE_CANTOPEN || primaryCode == SQLITE_READONLY || primaryCode == SQLITE_PERM
+            || code == 4618  // SQLITE_IOERR_SHMOPEN (a macro Swift does not import)
+    }
+
     public var description: String {
         "sqlite error \(code) (\(message)) in \(path) during: \(operation)"
     }

@@ -17,7 +17,7 @@ public protocol StateLocker: Sendable {
     /// Releases a lock this store took.
     func unlock(_ id: String) throws
     /// Releases whatever lock has this id, whoever took it (the `force-unlock` command).
-    func forceUnlock(_ id: String) throws
+    @discardableResult func forceUnlock(_ id: String, force: Bool) throws -> LockInfo
     func currentLock() throws -> LockInfo?
 }
 

@@ -11,11 +11,15 @@ public struct StateSnapshot: Sendable, Equatable {
     public let assignments: [Assignment]
     /// Circular-queue position per participant.
     public let cursors: [String: Int]
+    /// The highest training run number ever recorded (0: none). Runs outlive their `run.<n>`
+    /// resource (destroy keeps them as history), so a new run is numbered after this one.
+    public let lastRun: Int
 
     public init(
         lineage: String, serial: Int, federation: String, resources: [Resource],
-        assignments: [Assignment], cursors: [String: Int]
+        assignments: [Assignment], cursors: [String: Int], lastRun: Int = 0
     ) {
+        self.lastRun = lastRun
         self.lineage = lineage
         self.serial = serial
         self.federation = federation

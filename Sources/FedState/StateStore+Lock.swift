@@ -8,6 +8,7 @@ extension StateStore: StateLocker {
     /// (holder gone from this host) fails at once: it never frees itself.
     @discardableResult
     public func lock(operation: String, timeout: Duration = .zero) throws -> LockInfo {
+        if isReadOnly { throw StateStoreError.readOnly(path: path, needs: "\(operation) (it takes the state lock)") }
         let info = LockInfo(
             id: UUID().uuidString.lowercased(), operation: operation, who: owner.who,
             pid: owner.pid, host: owner.host, version: owner.version, created: clock())
@@ -57,18 +58,32 @@ extension StateStore: StateLocker {
     }
 
     /// Releases the lock whose id is `id`, whoever holds it. The id must match so a typo or an
-    /// old id cannot release a lock someone else took since.
-    public func forceUnlock(_ id: String) throws {
-        try withDatabase { db in
+    /// old id cannot release a lock someone else took since. A holder still running on this host
+    /// is refused unless `force` (it would go on writing, racing the next writer).
+    /// Returns the released lock.
+    @discardableResult
+    public func forceUnlock(_ id: String, force: Bool = false) throws -> LockInfo {
+        if isReadOnly { throw StateStoreError.readOnly(path: path, needs: "force-unlock") }
+        return try withDatabase { db in
             try db.transaction(.immediate) {
                 let current = try LockTable.read(db)
-                guard current?.id == id else {
+                guard let current, current.id == id else {
                     throw StateStoreError.lockIDMismatch(path: path, id: id, current: current)
+                }
+                if !force && current.host == owner.host && current.pid != owner.pid && ProcessLiveness.isAlive(current.pid) {
+                    throw StateStoreError.holderAlive(path: path, holder: current)
                 }
                 try LockTable.delete(db)
                 if heldLockID == id { heldLockID = nil }
+                return current
             }
         }
+    }
+
+    /// Releases the lock this store holds, if any (for a process that must stop early).
+    public func releaseHeldLock() {
+        guard let id = (try? withDatabase { _ in heldLockID }) ?? nil else { return }
+        try? unlock(id)
     }
 
     public func currentLock() throws -> LockInfo? {

@@ -42,11 +42,57 @@ extension StateStore {
 }
 
 extension StateStore {
+    /// Opens an existing state for commands that only read it (plan, show, models). Where the
+    /// state or its directory cannot be written (a read-only mount, an immutable file), it is
+    /// opened read-only instead of failing: a clean state without `-wal` as immutable (SQLite
+    /// then needs no `-shm`), one with a `-wal` read-only with it. Such a store refuses writes
+    /// and locks with `StateStoreError.readOnly`.
+    public static func openForReading(
+        path: String, federation: String,
+        owner: LockOwner = .current(), clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> StateStore {
+        do {
+            return try open(path: path, federation: federation, create: false, owner: owner, clock: clock)
+        } catch let error as DatabaseError where error.isNotWritable {
+            return try openReadOnly(path: path, federation: federation, owner: owner, clock: clock)
+        } catch let error as StateStoreError {
+            // A corruption report for what is really "cannot create the -shm" on a read-only mount.
+            guard case .corrupted = error, !canWrite(beside: path) else { throw error }
+            return try openReadOnly(path: path, federation: federation, owner: owner, clock: clock)
+        }
+    }
+
+    static func openReadOnly(path: String, federation: String, owner: LockOwner,
+                             clock: @escaping @Sendable () -> Date) throws -> StateStore {
+        let immutable = !FileManager.default.fileExists(atPath: path + "-wal")
+        let db = try Database(path: path, mode: .readOnlyFile(immutable: immutable))
+        try StateFileCheck.requireHealthy(db)
+        let contents = try StateFileCheck.contents(of: db)
+        try StateFileCheck.requireCompatible(contents, federation: federation, path: path)
+        guard case .state(let version, let lineage, let recorded) = contents else { throw StateStoreError.notAState(path: path) }
+        guard version == Schema.currentVersion else { throw StateStoreError.readOnly(path: path, needs: "migrating it to this fedplane's schema") }
+        let store = StateStore(database: db, federation: recorded, lineage: lineage, owner: owner, clock: clock)
+        store.isReadOnly = true
+        return store
+    }
+
+    /// Whether a file can be created next to `path` (SQLite's `-wal` and `-shm` go there).
+    static func canWrite(beside path: String) -> Bool {
+        let probe = path + ".probe-\(getpid())"
+        let fd = Foundation.open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return false }
+        _ = Foundation.close(fd)
+        unlink(probe)
+        return true
+    }
+
     /// The federation a state file belongs to, read without changing the file (for commands given
     /// only `--state`).
     public static func federationName(atPath path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
-        let db = try Database(path: path, mode: .readOnly)
+        // Immutable when there is no -wal: the name is fixed at creation, and a read-only
+        // directory (where SQLite could not create the -shm) reads as well as any other.
+        let db = try Database(path: path, mode: .readOnlyFile(immutable: !FileManager.default.fileExists(atPath: path + "-wal")))
         try StateFileCheck.requireHealthy(db)
         guard case .state(_, _, let federation) = try StateFileCheck.contents(of: db) else {
             throw StateStoreError.notAState(path: path)

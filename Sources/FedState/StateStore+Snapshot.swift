@@ -11,7 +11,8 @@ extension StateStore: StateReader {
                 return StateSnapshot(
                     lineage: meta.lineage, serial: meta.serial, federation: meta.federation,
                     resources: try Self.resources(db), assignments: try Self.assignments(db),
-                    cursors: try Self.cursors(db))
+                    cursors: try Self.cursors(db),
+                    lastRun: try db.queryOne("SELECT COALESCE(MAX(run), 0) FROM runs") { $0.int(0) } ?? 0)
             }
         }
     }

@@ -19,6 +19,8 @@ public final class StateStore: @unchecked Sendable {
     private let mutex = NSLock()
     private var database: Database?
     var heldLockID: String?
+    /// Opened with `openForReading` where the state cannot be written: writes and locks refuse.
+    public internal(set) var isReadOnly = false
 
     init(
         database: Database, federation: String, lineage: String, owner: LockOwner,
@@ -58,7 +60,8 @@ extension StateStore: StateWriter {
     /// lock was force-released meanwhile: writers must not race an apply.
     @discardableResult
     public func write<T>(_ body: (StateTransaction) throws -> T) throws -> T {
-        try withDatabase { db in
+        if isReadOnly { throw StateStoreError.readOnly(path: path, needs: "writes") }
+        return try withDatabase { db in
             try db.transaction(.immediate) {
                 try checkLockForWrite(db)
                 let transaction = StateTransaction(database: db, now: clock())

@@ -19,6 +19,10 @@ public enum StateStoreError: Error, CustomStringConvertible, Sendable, Equatable
     case lockLost(path: String, id: String)
     /// A journal step was finished that was never started.
     case unknownJournalStep(applyID: String, step: Int)
+    /// The state was opened read-only (its directory cannot be written); `needs` is what was refused.
+    case readOnly(path: String, needs: String)
+    /// `forceUnlock` of a lock whose holder still runs on this host, without `force`.
+    case holderAlive(path: String, holder: LockInfo)
 
     public var description: String {
         switch self {
@@ -45,6 +49,12 @@ public enum StateStoreError: Error, CustomStringConvertible, Sendable, Equatable
                 + (current.map { "does not match the current lock (\($0.summary))" } ?? "is not held; the state is not locked")
         case .lockLost(let path, let id):
             return "the lock \(id) on \(path) was released by someone else (force-unlock?) while this process held it; refusing to write"
+        case .readOnly(let path, let needs):
+            return "state file \(path) is read-only here (its directory or file cannot be written), so fedplane cannot do \(needs); "
+                + "reading commands (plan, show, models list) work, changes need a writable copy or mount"
+        case .holderAlive(let path, let holder):
+            return "refusing to force-unlock \(path): the lock holder, pid \(holder.pid) (operation \(holder.operation)), is still running on \(holder.host); "
+                + "releasing its lock would let another writer race it. Stop it first (kill \(holder.pid)), or run again with --force if you are sure"
         case .unknownJournalStep(let applyID, let step):
             return "apply \(applyID) has no journal step \(step) to finish"
         }

@@ -1,3 +1,4 @@
+import FedProcess
 import FedWeights
 import Foundation
 #if canImport(Glibc)
@@ -273,7 +274,8 @@ public enum ExternalTrainerError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Runs a program to completion or timeout, output to files.
+/// Runs a program to completion or timeout, output to files, as a `ChildProcess`: in its own
+/// process group, so a timeout (or a stop of the agent running it) ends everything it started.
 enum ProcessRun {
     enum Outcome: Equatable {
         case exited(Int32)
@@ -284,46 +286,25 @@ enum ProcessRun {
     static func run(executable: URL, arguments: [String], environment: [String: String], workingDirectory: URL,
                     stdout: URL, stderr: URL, timeout: Double, killGracePeriod: Double) throws -> Outcome {
         let fm = FileManager.default
-        guard fm.createFile(atPath: stdout.path, contents: nil), fm.createFile(atPath: stderr.path, contents: nil),
-              let out = FileHandle(forWritingAtPath: stdout.path), let err = FileHandle(forWritingAtPath: stderr.path) else {
+        guard fm.createFile(atPath: stdout.path, contents: nil), fm.createFile(atPath: stderr.path, contents: nil) else {
             throw ExternalTrainerError.io("cannot create the logs \(stdout.path), \(stderr.path)")
         }
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = workingDirectory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess.start(executable, arguments: arguments, environment: environment, directory: workingDirectory,
+                                           output: .init(stdout: stdout, stderr: stderr, append: false))
         } catch {
             throw ExternalTrainerError.launchFailed("\(executable.path): \(error)")
         }
-        // Foundation starts the child in its own process group (pgid = pid); signalling the group
-        // also stops what the program itself started.
-        let pid = process.processIdentifier
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            kill(-pid, SIGTERM)
-            kill(pid, SIGTERM)
-            if done.wait(timeout: .now() + killGracePeriod) == .timedOut {
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-                done.wait()
-            }
+        guard let ended = child.wait(seconds: timeout) else {
+            child.stop(grace: killGracePeriod)
             return .timedOut
         }
-        switch process.terminationReason {
-        case .exit: return .exited(process.terminationStatus)
-        case .uncaughtSignal: return .signalled(process.terminationStatus)
-        @unknown default: return .exited(process.terminationStatus)
+        // The program is done; anything it left running in the background goes with it.
+        ProcessTree.stop(root: child.pid, grace: 0)
+        switch ended {
+        case .exited(let code): return .exited(code)
+        case .signalled(let s): return .signalled(s)
         }
     }
 }

@@ -1,29 +1,23 @@
+import FedRandom
 import Foundation
 
-/// A small, fast, seedable generator (xoshiro256**, state filled by SplitMix64 from the seed).
+/// FedTrain's generator: xoshiro256** (Blackman & Vigna), its state filled by the project's
+/// `SplitMix64` from the seed, with the portable draws of `SeededRandom`.
 ///
 /// Everything random in FedTrain (the federated split, weight initialisation, minibatch order)
 /// draws from this generator through the helpers below, never through the standard library's
 /// `shuffle(using:)` or `random(in:using:)`, whose algorithms are not promised to stay the same
 /// across Swift releases: the same seed gives the same split and the same model on every platform
 /// and toolchain.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct SeededGenerator: SeededRandom, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var sm = seed
-        s0 = SeededGenerator.splitMix(&sm)
-        s1 = SeededGenerator.splitMix(&sm)
-        s2 = SeededGenerator.splitMix(&sm)
-        s3 = SeededGenerator.splitMix(&sm)
-    }
-
-    static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var sm = SplitMix64(seed: seed)
+        s0 = sm.next()
+        s1 = sm.next()
+        s2 = sm.next()
+        s3 = sm.next()
     }
 
     public mutating func next() -> UInt64 {
@@ -40,24 +34,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    /// Uniform in [0, 1), 53 random bits.
-    public mutating func nextUniform() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
-
-    /// Uniform integer in 0..<bound (bound > 0), by Lemire's multiply-and-reject: no modulo bias.
-    public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0)
-        let b = UInt64(bound)
-        var product = next().multipliedFullWidth(by: b)
-        if product.low < b {
-            let threshold = (0 &- b) % b
-            while product.low < threshold {
-                product = next().multipliedFullWidth(by: b)
-            }
-        }
-        return Int(product.high)
-    }
+    /// Uniform in [0, 1), 53 random bits (`nextUnit()`).
+    public mutating func nextUniform() -> Double { nextUnit() }
 
     /// Standard normal, by Box–Muller (one of the pair is used).
     public mutating func nextNormal() -> Double {
@@ -104,25 +82,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return g.map { $0 / total }
     }
 
-    /// Fisher–Yates shuffle (the same permutation for the same generator state on every toolchain).
-    public mutating func shuffle<T>(_ a: inout [T]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) {
-            let j = nextInt(below: i + 1)
-            if i != j { a.swapAt(i, j) }
-        }
-    }
-
     /// Derives an independent seed from a base seed and a few integers (e.g. the run seed, the
     /// round and the participant index), so each (round, participant) task shuffles differently
     /// but reproducibly.
     public static func derive(_ base: UInt64, _ parts: Int...) -> UInt64 {
-        var state = base
-        var h = splitMix(&state)
-        for p in parts {
-            state = h ^ UInt64(bitPattern: Int64(p))
-            h = splitMix(&state)
-        }
-        return h
+        SplitMix64.mixing([base] + parts.map { UInt64(bitPattern: Int64($0)) })
     }
 }

@@ -1,4 +1,5 @@
 import FedOptimize
+import FedRandom
 import Foundation
 import FedWeights
 

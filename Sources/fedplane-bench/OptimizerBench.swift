@@ -4,18 +4,24 @@ import Foundation
 /// FedOptimize's benchmark: NSGA-II on ZDT1 (timed, with its hypervolume), a placement search
 /// over a generated table, and optionally pymoo 0.6.2 on the same ZDT1 run for comparison.
 ///
-///     fedplane-bench zdt1 [--runs N] [--pymoo] [--python python3] [--script Benchmarks/pymoo_zdt1.py]
-///                         [--skip-placement]
-///     fedplane-bench quality [SEEDS]   median HV over 11 seeds on ZDT1–3 and DTLZ2 (the quality test's numbers)
+///     fedplane-bench zdt1 [--runs N] [--generations G] [--pymoo] [--python python3] [--script Benchmarks/pymoo_zdt1.py]
+///                         [--skip-placement] [--front-out FILE]
+///     fedplane-bench quality [SEEDS] [--front-out FILE]   median HV over 11 seeds on ZDT1–3 and DTLZ2
+///
+/// `--front-out FILE` writes every final front the bench scores (see `FrontFile`), so an outside
+/// scorer (`Benchmarks/score_fronts.py`, pymoo's HV) can check the quality figures; with
+/// `--pymoo`, pymoo's fronts go to FILE with `.pymoo` before the extension.
 ///
 /// Build in release (`swift build -c release`); debug timings mean nothing.
 enum OptimizerBench {
     struct Options {
         var runs = 11
+        var generations = 250
         var pymoo = false
         var placement = true
         var python = "python3"
         var script = "Benchmarks/pymoo_zdt1.py"
+        var frontOut: String?
     }
 
     struct UsageError: Error, CustomStringConvertible {
@@ -24,11 +30,24 @@ enum OptimizerBench {
 
     static func run(_ args: [String]) throws {
         if args.first == "quality" {
-            quality(seeds: args.count > 1 ? Int(args[1]) ?? 11 : 11)
+            var rest = Array(args.dropFirst())
+            var file: FrontFile?
+            if let i = rest.firstIndex(of: "--front-out") {
+                guard i + 1 < rest.count else { throw UsageError(description: "--front-out needs a file") }
+                file = FrontFile(path: rest[i + 1])
+                rest.removeSubrange(i...(i + 1))
+            }
+            guard rest.count <= 1, rest.first.map({ Int($0).map { $0 >= 1 } ?? false }) ?? true else {
+                throw UsageError(description: "usage: quality [SEEDS] [--front-out FILE]")
+            }
+            quality(seeds: rest.first.flatMap { Int($0) } ?? 11, file: &file)
+            try file?.write()
             return
         }
         let options = try parse(args)
-        let swift = zdt1(runs: options.runs)
+        var file = options.frontOut.map { FrontFile(path: $0) }
+        let swift = zdt1(runs: options.runs, generations: options.generations, file: &file)
+        try file?.write()
         if options.placement { placement() }
         if options.pymoo {
             try compare(with: options, swiftCPU: swift.cpu, swiftHV: swift.hv)
@@ -45,31 +64,39 @@ enum OptimizerBench {
                 options.pymoo = true
             case "--skip-placement":
                 options.placement = false
-            case "--runs", "--python", "--script":
+            case "--runs", "--generations", "--python", "--script", "--front-out":
                 guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
                 if flag == "--runs" {
                     guard let runs = Int(value), runs >= 1 else { throw UsageError(description: "--runs needs a positive integer") }
                     options.runs = runs
+                } else if flag == "--generations" {
+                    guard let g = Int(value), g >= 1 else { throw UsageError(description: "--generations needs a positive integer") }
+                    options.generations = g
+                } else if flag == "--front-out" {
+                    options.frontOut = value
                 } else if flag == "--python" {
                     options.python = value
                 } else {
                     options.script = value
                 }
             default:
-                throw UsageError(description: "unknown argument \(flag); usage: zdt1 [--runs N] [--pymoo] [--python P] [--script S] [--skip-placement]")
+                throw UsageError(description: "unknown argument \(flag); usage: zdt1 [--runs N] [--pymoo] [--python P] [--script S] [--generations G] [--skip-placement] [--front-out FILE]")
             }
         }
         return options
     }
 
-    /// NSGA-II 100 × 250 on ZDT1 for seeds 1…runs; returns the median CPU seconds and HV.
-    static func zdt1(runs: Int) -> (cpu: Double, hv: Double) {
-        print("FedOptimize NSGA-II 100 x 250 on ZDT1 (30 variables), \(runs) seeds")
+    /// NSGA-II 100 × 250 (or `generations`) on ZDT1 for seeds 1…runs; returns the median CPU
+    /// seconds and HV.
+    static func zdt1(runs: Int, generations: Int, file: inout FrontFile?) -> (cpu: Double, hv: Double) {
+        print("FedOptimize NSGA-II 100 x \(generations) on ZDT1 (30 variables), \(runs) seeds")
         var cpus: [Double] = [], walls: [Double] = [], hvs: [Double] = []
         for seed in 1...runs {
-            let optimizer = NSGA2(populationSize: 100, generations: 250, seed: UInt64(seed))
+            let optimizer = NSGA2(populationSize: 100, generations: generations, seed: UInt64(seed))
             let (result, cpu, wall) = measure { optimizer.run(ZDT(.zdt1)) }
-            let hv = hypervolume(result.paretoSet.map(\.objectives), reference: [1.1, 1.1])
+            let front = result.paretoSet.map(\.objectives)
+            let hv = hypervolume(front, reference: [1.1, 1.1])
+            file?.add(problem: "zdt1", seed: seed, generations: generations, reference: [1.1, 1.1], hv: hv, front: front)
             cpus.append(cpu)
             walls.append(wall)
             hvs.append(hv)
@@ -83,7 +110,7 @@ enum OptimizerBench {
 
     /// The quality test's measurement in release: median HV over seeds 1…11 (or 1…`seeds`)
     /// per problem.
-    static func quality(seeds: Int) {
+    static func quality(seeds: Int, file: inout FrontFile?) {
         let cases: [(problem: any ReferenceProblem, generations: Int, pymoo: Double)] = [
             (ZDT(.zdt1), 250, 0.8694), (ZDT(.zdt2), 250, 0.5362), (ZDT(.zdt3), 250, 1.3276), (DTLZ2(), 300, 0.7049),
         ]
@@ -94,7 +121,10 @@ enum OptimizerBench {
                 let optimizer = NSGA2(populationSize: 100, generations: c.generations, seed: UInt64(seed))
                 let (result, cpu, _) = measure { optimizer.run(c.problem) }
                 times.append(cpu)
-                return hypervolume(result.paretoSet.map(\.objectives), reference: reference)
+                let front = result.paretoSet.map(\.objectives)
+                let hv = hypervolume(front, reference: reference)
+                file?.add(problem: c.problem.name.lowercased(), seed: seed, generations: c.generations, reference: reference, hv: hv, front: front)
+                return hv
             }
             let hv = median(volumes)
             print(String(format: "%@ 100 x %d: median HV %.5f (pymoo 0.6.2 %.4f, %+.2f%%), min %.5f, max %.5f, %.1f ms CPU per run",
@@ -140,7 +170,9 @@ enum OptimizerBench {
     /// Runs the pymoo script and prints both sides with the CPU-time ratio.
     static func compare(with options: Options, swiftCPU: Double, swiftHV: Double) throws {
         print("\nrunning \(options.script) with \(options.python) (pymoo takes a few seconds per run)…")
-        let fields = try BenchArgs.pythonReport([options.python, options.script, "--runs", String(options.runs)],
+        var arguments = [options.python, options.script, "--runs", String(options.runs), "--generations", String(options.generations)]
+        if let out = options.frontOut { arguments += ["--front-out", FrontFile.sibling(of: out, tag: "pymoo")] }
+        let fields = try BenchArgs.pythonReport(arguments,
                                                 prefix: "PYMOO", failure: "the pymoo script failed (pip install pymoo==0.6.2)")
         guard let pyCPU = fields["cpu_median_s"], let pyHV = fields["hv_median"] else {
             throw UsageError(description: "unexpected pymoo output: \(fields)")

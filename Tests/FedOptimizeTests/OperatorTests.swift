@@ -1,3 +1,4 @@
+import FedRandom
 import Foundation
 import Testing
 @testable import FedOptimize

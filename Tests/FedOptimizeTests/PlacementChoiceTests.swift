@@ -50,4 +50,18 @@ import Testing
         #expect(closest?.breaches == [ConstraintBreach(constraint: 0, amount: 1), ConstraintBreach(constraint: 1, amount: 0.25)])
         #expect(closestCandidate([]) == nil)
     }
+
+    /// A feasible candidate has nothing to break: it is never named "closest" (the bug was a
+    /// feasible candidate "which breaks " nothing).
+    @Test func closestCandidateIsNeverAFeasibleOne() {
+        let c = [
+            PlacementCandidate(coordinates: [0], objectives: [1], constraintViolations: [0.5, -1]),
+            PlacementCandidate(coordinates: [1], objectives: [1], constraintViolations: [-1, 0]),
+            PlacementCandidate(coordinates: [2], objectives: [1], constraintViolations: [0.25, 0.1]),
+        ]
+        let closest = closestCandidate(c)
+        #expect(closest?.index == 2)
+        #expect(closest?.breaches.isEmpty == false)
+        #expect(closestCandidate([c[1]]) == nil)
+    }
 }

@@ -1,3 +1,4 @@
+import FedRandom
 import Testing
 @testable import FedOptimize
 

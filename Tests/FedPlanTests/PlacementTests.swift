@@ -48,6 +48,8 @@ import Testing
             let d = try optimizer.decide()
             let table = AggregatorOptimizer.table(d.candidates, model: optimizer.model)
             #expect(Set(d.front) == Set(exhaustiveParetoFront(table)))
+            #expect(d.frontIsExact && d.search.agreement?.isExact == true)
+            #expect(Set(d.search.front) == Set(d.front), "NSGA-II 100 × 200 finds the exact front on the case study")
             #expect(d.front.contains(d.chosen))
             #expect(d.candidates.count == Catalog.bundled.offers.count)
         }
@@ -120,9 +122,96 @@ import Testing
         let svg = FrontChart(decision: d, baseline: try Baseline.estimate(optimizer.model), title: "t").svg()
         let doc = try XMLDocument(data: Data(svg.utf8))
         let circles = try doc.nodes(forXPath: "//*[local-name()='circle']")
-        // feasible non-front + front + the chosen ring + 3 legend marks
-        #expect(circles.count == d.feasible.count + 1 + 3)
+        // every candidate (infeasible ones faint) + the chosen ring + 4 legend marks
+        #expect(circles.count == d.candidates.count + 1 + 4)
+        #expect(try doc.nodes(forXPath: "//*[@class='infeasible']").count == d.candidates.count - d.feasible.count)
+        #expect(try doc.nodes(forXPath: "//*[@class='front']").count == d.front.count + 1)   // + the polyline
         #expect(svg.contains("round latency (ms)") && svg.contains("cost per run (KRW)"))
         #expect(svg.contains(d.choice.label))
+    }
+
+    static func decision(_ edit: @escaping (String) -> String = { $0 }, weights: Weights? = nil, exactFrontLimit: Int = AggregatorOptimizer.defaultExactFrontLimit) throws -> (PlacementDecision, AggregatorOptimizer) {
+        let spec = try caseStudy(edit)
+        let optimizer = AggregatorOptimizer(model: PlacementModel(spec: spec, catalog: .bundled), settings: spec.aggregator.optimizer,
+                                            weights: weights ?? spec.aggregator.weights, exactFrontLimit: exactFrontLimit)
+        return (try optimizer.decide(), optimizer)
+    }
+
+    /// Population 4 × 1 generation meets no feasible candidate with this seed; the decision is
+    /// still the exact front's, the same as with the full budget, and says NSGA-II missed it.
+    @Test func aTinyBudgetNeverMakesAFeasibleSpecInfeasible() throws {
+        let (full, _) = try Self.decision()
+        for seed in 1...5 {
+            let (tiny, _) = try Self.decision { $0.replacingOccurrences(of: "population: 100, generations: 200, seed: 7", with: "population: 4, generations: 1, seed: \(seed)") }
+            #expect(tiny.frontIsExact && tiny.front == full.front && tiny.chosen == full.chosen)
+            let a = try #require(tiny.search.agreement)
+            #expect(!a.isExact && a.exactPoints == 7 && a.foundPoints < 7)
+            #expect(tiny.search.sentence(frontIsExact: true).hasPrefix("the exact front (every candidate enumerated); NSGA-II with population 4, 1 generation, seed \(seed) found "))
+        }
+    }
+
+    /// Above the enumeration limit the front is NSGA-II's and is called approximate; with the
+    /// full budget it is still the true front here.
+    @Test func aboveTheLimitTheFrontIsNSGA2sAndSaidToBeApproximate() throws {
+        let (exact, _) = try Self.decision()
+        let (approx, _) = try Self.decision(exactFrontLimit: 100)
+        #expect(!approx.frontIsExact && approx.search.agreement == nil)
+        #expect(approx.front == approx.search.front && Set(approx.front) == Set(exact.front))
+        #expect(approx.search.sentence(frontIsExact: false).hasPrefix("an approximate front, NSGA-II with population 100, 200 generations, seed 7"))
+        // A budget too small to meet a feasible candidate falls back to enumeration, never to "infeasible".
+        let (tiny, _) = try Self.decision({ $0.replacingOccurrences(of: "population: 100, generations: 200", with: "population: 4, generations: 1") },
+                                          exactFrontLimit: 100)
+        #expect(tiny.search.front.isEmpty && tiny.frontIsExact && tiny.front == exact.front)
+    }
+
+    @Test func ratioAndNamedWeightArgumentsAgree() throws {
+        #expect(try Weights(argument: "9:1") == Weights(cost: 0.9, latency: 0.1))
+        #expect(try Weights(argument: " 1 : 3 ") == Weights(cost: 0.25, latency: 0.75))
+        #expect(try Weights(argument: "0.9:0.1") == Weights(argument: "cost=0.9,latency=0.1"))
+        #expect(try Weights(argument: "latency=1") == Weights(cost: 0, latency: 1))
+        for bad in ["", "9", "9:1:1", ":", "9:", "-1:2", "+1:2", "inf:1", "1e999:1", "x=1", "cost=1,,latency=1", "cost=1;latency=2", "0:0"] {
+            #expect(throws: WeightsArgumentError.self, "\(bad)") { try Weights(argument: bad) }
+        }
+        do { _ = try Weights(argument: "9:1:1") } catch let e as WeightsArgumentError {
+            #expect(e.message == "--weights: expected cost:latency (e.g. 9:1) or cost=N,latency=N (e.g. cost=0.9,latency=0.1) with non-negative numbers, got \"9:1:1\"")
+        }
+        do { _ = try Weights(argument: "9:x") } catch let e as WeightsArgumentError {
+            #expect(e.message.hasPrefix("--weights: latency weight \"x\" is not a non-negative number; "))
+        }
+    }
+
+    /// The geometry behind the SVG: axes from 0 up, both limits drawn when near the data, the
+    /// baseline marked, and no label over a point or another label.
+    @Test(arguments: [("aws/us-east-1", "aws/ap-northeast-1", "aws/eu-central-1", "85000"),
+                      ("aws/us-west-2", "gcp/asia-south1", "azure/westeurope", "85000"),
+                      ("aws/us-east-1", "aws/ap-northeast-1", "aws/eu-central-1", "6000")])
+    func chartLayoutKeepsLabelsOffPointsAndAxesNonNegative(a: String, b: String, c: String, maxCost: String) throws {
+        let edit: (String) -> String = {
+            $0.replacingOccurrences(of: "location: aws/us-east-1", with: "location: \(a)")
+                .replacingOccurrences(of: "location: aws/ap-northeast-1", with: "location: \(b)")
+                .replacingOccurrences(of: "location: aws/eu-central-1", with: "location: \(c)")
+                .replacingOccurrences(of: "amount: 85000", with: "amount: \(maxCost)")
+        }
+        let (d, optimizer) = try Self.decision(edit)
+        let chart = FrontChart(decision: d, baseline: try Baseline.estimate(optimizer.model), title: "t",
+                               limits: FrontChart.Limits(optimizer.model.spec))
+        let layout = chart.layout()
+        #expect(layout.xAxis.low >= 0 && layout.yAxis.low >= 0)
+        #expect(layout.xAxis.ticks.allSatisfy { $0 >= 0 } && layout.yAxis.ticks.allSatisfy { $0 >= 0 })
+        #expect(layout.xAxis.low <= d.candidates.map(\.roundLatencyMs).min()! && layout.xAxis.high >= d.candidates.map(\.roundLatencyMs).max()!)
+        #expect(layout.yAxis.low <= d.candidates.map(\.cost).min()! && layout.yAxis.high >= d.candidates.map(\.cost).max()!)
+        #expect(layout.lines.contains { $0.kind == .maxLatency })
+        #expect(layout.markers.filter { $0.kind == .baseline }.count == 1)
+        #expect(layout.markers.filter { $0.kind == .infeasible }.count == d.candidates.count - d.feasible.count)
+        if maxCost == "6000" {
+            #expect(layout.lines.contains { $0.kind == .maxCost } && layout.labels.contains { $0.kind == "limit-cost" })
+        } else {
+            #expect(layout.offChart.contains { $0.hasPrefix("max cost 85000 KRW") })
+        }
+        #expect(layout.labels.contains { $0.kind == "chosen" } && layout.labels.contains { $0.kind == "baseline" })
+        for label in layout.labels {
+            #expect(!layout.markers.contains { $0.box.intersects(label.box) }, "\(label.text) covers a point")
+            #expect(!layout.labels.contains { $0.text != label.text && $0.box.intersects(label.box) }, "\(label.text) covers a label")
+        }
     }
 }

@@ -159,7 +159,11 @@ public struct LocalProvider: Provider, VMProber {
             return .timedOut
         }
         if readOnly {
-            return access(dir.path, W_OK) == 0 ? .healthy : .unhealthy("cannot write to \(dir.path): \(String(cString: strerror(errno)))")
+            if access(dir.path, W_OK) == 0 { return .healthy }
+            // A read-only mount is how this host sees the directory (someone reading a copy of
+            // the state), not a fault of the VM: apply's probe, which writes, decides then.
+            if errno == EROFS { return .healthy }
+            return .unhealthy("cannot write to \(dir.path): \(String(cString: strerror(errno)))")
         }
         do {
             try Self.writeAtomically(Data("\(Date().timeIntervalSince1970)\n".utf8), to: dir.appendingPathComponent("heartbeat"))

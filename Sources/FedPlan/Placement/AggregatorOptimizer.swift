@@ -2,8 +2,12 @@ import FedCatalog
 import FedOptimize
 import FedSpec
 
-/// The optimizer's answer: every candidate estimated, the Pareto front of the feasible ones
-/// (NSGA-II over cloud × region × instance type), and the one the weights pick.
+/// The optimizer's answer: every candidate estimated, the Pareto front of the feasible ones, and
+/// the one the weights pick.
+///
+/// When the candidate table is small enough to enumerate (`AggregatorOptimizer.exactFrontLimit`;
+/// the bundled catalog has 392) the front is the exact one, and NSGA-II's own front is checked
+/// against it (`search`); above the limit the front is NSGA-II's, an approximation.
 public struct PlacementDecision: Sendable {
     public let candidates: [CandidateEstimate]
     public let feasible: [Int]
@@ -14,8 +18,46 @@ public struct PlacementDecision: Sendable {
     /// True when the placement recorded in state was kept (it is as good as any other choice).
     public let keptRecorded: Bool
     public let currency: String
+    /// True when `front` is the exact front (by enumeration), false when it is NSGA-II's.
+    public let frontIsExact: Bool
+    /// What NSGA-II did with the spec's settings.
+    public let search: SearchReport
 
     public var choice: CandidateEstimate { candidates[chosen] }
+}
+
+/// NSGA-II's run on the placement table and, when the exact front is known, how its front
+/// compares with it.
+public struct SearchReport: Sendable {
+    public let settings: OptimizerSettings
+    /// NSGA-II's feasible non-dominated candidates (indices, cheapest first); empty when a small
+    /// budget met no feasible candidate.
+    public let front: [Int]
+    /// Nil when the front is approximate (nothing to compare with).
+    public let agreement: FrontAgreement?
+
+    /// "NSGA-II with population 100, 200 generations, seed 7".
+    public var run: String {
+        "NSGA-II with population \(settings.population), \(settings.generations) generation\(settings.generations == 1 ? "" : "s"), seed \(settings.seed)"
+    }
+
+    /// "found all 7 of its points", "found 0 of its 7 points", "… and 2 dominated ones"; nil
+    /// when there is no exact front to compare with.
+    public var outcome: String? {
+        guard let a = agreement else { return nil }
+        var found = a.foundPoints == a.exactPoints ? "found all \(a.exactPoints) of its points" : "found \(a.foundPoints) of its \(a.exactPoints) points"
+        if a.extraPoints > 0 { found += " and \(a.extraPoints) dominated one\(a.extraPoints == 1 ? "" : "s")" }
+        return found
+    }
+
+    /// One clause for the output: "the exact front (every candidate enumerated); NSGA-II with
+    /// population 100, 200 generations, seed 7 found all 7 of its points".
+    public func sentence(frontIsExact: Bool) -> String {
+        guard frontIsExact, let outcome else {
+            return "an approximate front, \(run)'s, over a table too large to enumerate"
+        }
+        return "the exact front (every candidate enumerated); \(run) \(outcome)"
+    }
 }
 
 /// Why no placement exists, naming the nearest candidate and the limits it breaks.
@@ -25,14 +67,21 @@ public struct PlacementInfeasible: Error, Sendable, CustomStringConvertible {
 }
 
 public struct AggregatorOptimizer: Sendable {
+    /// Tables up to this many candidates are enumerated for the exact front (a sort and a sweep;
+    /// the table is estimated whole anyway). Above it the front is NSGA-II's.
+    public static let defaultExactFrontLimit = 1_000_000
+
     public let model: PlacementModel
     public let settings: OptimizerSettings
     public let weights: Weights
+    public let exactFrontLimit: Int
 
-    public init(model: PlacementModel, settings: OptimizerSettings, weights: Weights) {
+    public init(model: PlacementModel, settings: OptimizerSettings, weights: Weights,
+                exactFrontLimit: Int = AggregatorOptimizer.defaultExactFrontLimit) {
         self.model = model
         self.settings = settings
         self.weights = weights
+        self.exactFrontLimit = exactFrontLimit
     }
 
     /// - Parameter recorded: the placement in state (`cloud`, `region`, `type`); it is kept while it
@@ -43,12 +92,28 @@ public struct AggregatorOptimizer: Sendable {
             throw PlacementInfeasible(message: "no instance type of the catalog matches the aggregator's candidate clouds, regions and instance types")
         }
         let table = Self.table(estimates, model: model)
+        let feasible = table.indices.filter { table[$0].isFeasible }
+        // Infeasible only when nothing is feasible, whatever the search met.
+        guard !feasible.isEmpty else {
+            throw PlacementInfeasible(message: infeasibleMessage(estimates, table))
+        }
         let problem = try PlacementProblem(candidates: table)
         let optimizer = NSGA2(populationSize: settings.population, generations: settings.generations, seed: settings.seed)
-        let front = problem.optimizedParetoFront(using: optimizer)
-        let feasible = table.indices.filter { table[$0].isFeasible }
+        let searched = problem.optimizedParetoFront(using: optimizer)
 
-        guard !front.isEmpty, let best = select(front: front, in: table, weights: [weights.cost, weights.latency]) else {
+        let front: [Int], exact: Bool, agreement: FrontAgreement?
+        if table.count <= exactFrontLimit || searched.isEmpty {
+            // Enumerated: also when a search too small to meet a feasible candidate ran on a
+            // table above the limit, since a feasible candidate exists.
+            front = exhaustiveParetoFront(table)
+            exact = true
+            agreement = FrontAgreement(found: searched, exact: front, in: table)
+        } else {
+            front = searched
+            exact = false
+            agreement = nil
+        }
+        guard let best = select(front: front, in: table, weights: [weights.cost, weights.latency]) else {
             throw PlacementInfeasible(message: infeasibleMessage(estimates, table))
         }
         var chosen = best
@@ -63,9 +128,12 @@ public struct AggregatorOptimizer: Sendable {
                   estimates[best].instanceType == r.type {
             kept = true
         }
-        let sortedFront = front.sorted { (estimates[$0].cost, estimates[$0].roundLatencyMs, $0) < (estimates[$1].cost, estimates[$1].roundLatencyMs, $1) }
-        return PlacementDecision(candidates: estimates, feasible: feasible, front: sortedFront, chosen: chosen,
-                                 weights: weights, keptRecorded: kept, currency: model.currency)
+        func cheapestFirst(_ indices: [Int]) -> [Int] {
+            indices.sorted { (estimates[$0].cost, estimates[$0].roundLatencyMs, $0) < (estimates[$1].cost, estimates[$1].roundLatencyMs, $1) }
+        }
+        return PlacementDecision(candidates: estimates, feasible: feasible, front: cheapestFirst(front), chosen: chosen,
+                                 weights: weights, keptRecorded: kept, currency: model.currency, frontIsExact: exact,
+                                 search: SearchReport(settings: settings, front: cheapestFirst(searched), agreement: agreement))
     }
 
     /// Coordinates (spec cloud, region, instance type) and objectives (cost, latency) per candidate.

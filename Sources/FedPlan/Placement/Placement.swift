@@ -29,7 +29,8 @@ extension Placement {
     init(_ d: PlacementDecision) {
         let c = d.choice
         let note = (d.keptRecorded ? "kept: " : "") +
-            "NSGA-II chose 1 of \(d.front.count) Pareto-optimal placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency))"
+            "chosen from \(d.frontIsExact ? "the exact" : "an approximate") Pareto front of \(d.front.count) placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency)); " +
+            (d.search.outcome.map { "\(d.search.run) \($0)" } ?? "found by \(d.search.run)")
         self.init(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                   summary: PlacementSummary(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                                             costPerRun: "\(Money.format(c.cost)) \(d.currency)",

@@ -1,5 +1,6 @@
 import FedCloud
 import FedOrchestrate
+import FedProcess
 import FedRuntime
 import FedSpec
 import Foundation
@@ -20,6 +21,7 @@ struct AgentProcessRunner: TaskRunner {
     }
 
     private func runBlocking(_ task: ParticipantTask, vm: VMSpec, timeout: TimeSpan) -> TaskResult {
+        if let reason = Shutdown.reason { return .failed(reason: reason) }
         let dir = provider.vmDirectory(participant: task.participant, vm: vm.id)
         switch provider.probe(participant: task.participant, vm: vm.id, timeoutSeconds: min(timeout.seconds, 5), readOnly: false) {
         case .unhealthy(let why): return .failed(reason: why)
@@ -37,9 +39,10 @@ struct AgentProcessRunner: TaskRunner {
             var args = ["agent", "--assignment", file.path, "--round", "\(task.round)"]
             if evaluateOnly { args.append("--evaluate-only") }
             let p = try RunProcesses.start(args, in: dir, log: "agent.log")
-            try? Data("\(p.processIdentifier)\n".utf8).write(to: dir.appendingPathComponent("agent.pid"))
+            try? Data("\(p.pid)\n".utf8).write(to: dir.appendingPathComponent("agent.pid"))
             guard let status = RunProcesses.wait(p, seconds: timeout.seconds) else { return .timedOut }
             if status == 0 { return .succeeded }
+            if let reason = Shutdown.reason { return .failed(reason: "agent stopped: \(reason)") }
             let tail = (try? String(contentsOf: dir.appendingPathComponent("agent.log"), encoding: .utf8))?
                 .split(separator: "\n").last.map(String.init) ?? ""
             return .failed(reason: status > 128 ? "agent killed by signal \(status - 128)" : "agent exited \(status): \(tail)")

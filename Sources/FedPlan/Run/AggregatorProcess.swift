@@ -1,4 +1,5 @@
 import FedHTTP
+import FedProcess
 import FedRuntime
 import Foundation
 
@@ -8,7 +9,7 @@ final class AggregatorProcess {
     let workdir: URL
     let port: Int
     let tokenFile: URL
-    private var process: Process?
+    private var process: ChildProcess?
 
     init(workdir: URL, port: Int, tokenFile: URL) {
         self.workdir = workdir
@@ -22,7 +23,7 @@ final class AggregatorProcess {
         try? FileManager.default.removeItem(at: ready)
         let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--token-file", tokenFile.path, "--ready-file", ready.path],
                                        in: workdir, log: "aggregator.log")
-        try? Data("\(p.processIdentifier)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
+        try? Data("\(p.pid)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
         process = p
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: ready.path) {
@@ -45,9 +46,8 @@ final class AggregatorProcess {
     }
 
     func stop() {
-        guard let p = process, p.isRunning else { return }
-        kill(p.processIdentifier, SIGTERM)
-        if RunProcesses.wait(p, seconds: 5) == nil { /* killed */ }
+        guard let p = process else { return }
+        p.stop(grace: Shutdown.isUrgent ? 0 : 5)
     }
 
     /// An aggregator left running by an apply that was killed still holds the port: stop it
@@ -58,9 +58,7 @@ final class AggregatorProcess {
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
               let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")),
               String(decoding: cmdline, as: UTF8.self).contains("aggregator") else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(20_000) }
-        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        ProcessTree.stop(root: pid, grace: 2)
         usleep(50_000)
     }
 

@@ -3,6 +3,7 @@ import FedDigest
 import FedHTTP
 import FedModels
 import FedOrchestrate
+import FedProcess
 import FedRuntime
 import FedSpec
 import FedState
@@ -73,20 +74,23 @@ struct RunCoordinator {
         defer { aggregator.stop() }
         let client = AggregatorClient(base: endpoint, token: token)
 
-        // Resume after the last committed round.
-        let done = try store.rounds(run: number).map(\.round).max() ?? 0
+        // Resume after the last committed round. The state is the truth: a checkpoint that ran
+        // ahead of it (the state lost its write-ahead log in a crash) or behind it (killed between
+        // the state's commit and the checkpoint's write) is brought back to the state's round.
+        var done = try store.rounds(run: number).map(\.round).max() ?? 0
         var global: [UInt8]
+        let startedAt = try store.runs().first { $0.run == number }?.started
         if done == 0 {
             global = try SafeTensors.encode(Agent.initialWeights(config, modelFile: Self.modelFile(spec)))
+            try? FileManager.default.removeItem(at: runDir.appendingPathComponent("checkpoint.json"))
             try store.write { tx in
-                _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: tx.now))
+                _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: startedAt ?? tx.now))
             }
         } else {
-            let checkpoint = try Checkpoint.read(runDir)
-            guard checkpoint.round == done else {
-                throw Failure(description: "run.\(number): the checkpoint is at round \(checkpoint.round) but the state at \(done)")
+            (global, done) = try resumeModel(run: number, done: done, runDir: runDir, models: models)
+            try store.write { tx in
+                _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: startedAt ?? tx.now))
             }
-            global = try models.get(checkpoint.model)
             progress("run \(number): resuming after round \(done) of \(config.hyperparameters.rounds)")
         }
         try aggregator.start()
@@ -95,6 +99,7 @@ struct RunCoordinator {
         let taskTimeout = spec.training.retry.taskTimeout.seconds
         var cursors = snapshot.cursors
         for r in (done + 1)...(rounds + 1) {
+            try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
             let evaluateOnly = r == rounds + 1
             let started = Date()
             var outcome: RoundOutcome!
@@ -121,6 +126,9 @@ struct RunCoordinator {
                     result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
                     break
                 } catch {
+                    // A stop request ends the round where it is: it is not committed, and the
+                    // next apply runs it again.
+                    try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
                     // A dead or silent aggregator is restarted and the round run again from its
                     // opening global model; anything else ends the run (its rounds so far are kept).
                     let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
@@ -152,12 +160,15 @@ struct RunCoordinator {
                                                        durationSeconds: Date().timeIntervalSince(started), committed: tx.now))
                 }
             }
-            if !evaluateOnly { try Checkpoint(round: r, model: nextID).write(runDir) }
+            if !evaluateOnly {
+                var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
+                checkpoint.advance(to: r, model: nextID)
+                try checkpoint.write(runDir)
+            }
             progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly))
             global = next
         }
         let finalID = SHA256.hex(global)
-        let startedAt = try store.runs().first { $0.run == number }?.started
         try store.write { tx in
             _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .succeeded,
                                            started: startedAt ?? tx.now, finished: tx.now))
@@ -219,16 +230,93 @@ struct RunCoordinator {
     }
 }
 
-/// Where a run has got to: the last committed round and its global model (in the model store).
+/// Where a run has got to: the last committed round and its global model (in the model store),
+/// and the global model after each earlier round, so a resume can go back to the state's round.
 struct Checkpoint: Codable {
     var round: Int
     var model: String
+    /// Round → the global model after it (absent in checkpoints of older fedplanes).
+    var history: [String: String]?
+
+    init(round: Int, model: String) {
+        self.round = round
+        self.model = model
+        history = [String(round): model]
+    }
+
+    mutating func advance(to round: Int, model: String) {
+        var h = (history ?? [:]).filter { (Int($0.key) ?? 0) < round }
+        h[String(self.round)] = self.model
+        h[String(round)] = model
+        self.round = round
+        self.model = model
+        history = h
+    }
+
+    /// The global model after `round`, if this checkpoint knows it.
+    func model(after round: Int) -> String? {
+        round == self.round ? model : history?[String(round)]
+    }
 
     static func read(_ dir: URL) throws -> Checkpoint {
         try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: dir.appendingPathComponent("checkpoint.json")))
     }
 
     func write(_ dir: URL) throws {
-        try JSONEncoder().encode(self).write(to: dir.appendingPathComponent("checkpoint.json"), options: .atomic)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        try e.encode(self).write(to: dir.appendingPathComponent("checkpoint.json"), options: .atomic)
+    }
+}
+
+/// Apply stopped early because a signal asked it to (SIGINT, SIGTERM); what was done is recorded.
+public struct Interrupted: Error, CustomStringConvertible {
+    public var signal: Int32
+    /// Where it stopped, e.g. "run.1 stopped after round 3 of 10".
+    public var detail: String
+    public var completed: Applier.Outcome?
+
+    public var description: String {
+        "interrupted by \(Shutdown.name(signal)): \(detail)" + (completed.map { "; \($0.summary)" } ?? "")
+    }
+}
+
+extension RunCoordinator {
+    /// Throws `Interrupted` when a stop was requested: the run is recorded as cancelled with its
+    /// committed rounds, and resumes from there on the next apply.
+    func stopIfAsked(run: Int, committed: Int, rounds: Int, config: RunConfig) throws {
+        guard let sig = Shutdown.signal else { return }
+        let started = (try? store.runs().first { $0.run == run }?.started) ?? nil
+        try? store.write { tx in
+            _ = try tx.recordRun(RunRecord(run: run, configHash: config.configHash, status: .cancelled,
+                                           started: started ?? tx.now, finished: tx.now))
+        }
+        let kept = committed == 0 ? "no round was committed" : "rounds 1–\(committed) are recorded"
+        throw Interrupted(signal: sig, detail: "run.\(run) stopped after round \(committed) of \(rounds) (\(kept); the next apply resumes there)")
+    }
+
+    /// The global model to resume a run from after round `done`, the state's last committed round.
+    /// Returns it with the round it follows (`done`, or `done − 1` when round `done` must run again).
+    func resumeModel(run: Int, done: Int, runDir: URL, models: ModelStore) throws -> (model: [UInt8], after: Int) {
+        let checkpoint = try? Checkpoint.read(runDir)
+        if let checkpoint, checkpoint.round == done, let m = try? models.get(checkpoint.model) { return (m, done) }
+        let ahead = checkpoint.map { $0.round > done ? "the checkpoint is at round \($0.round), ahead of the state (its write-ahead log was lost?)" : "the checkpoint is at round \($0.round), behind the state" }
+            ?? "the run's checkpoint is missing"
+        if let id = checkpoint?.model(after: done), let m = try? models.get(id) {
+            var fixed = Checkpoint(round: done, model: id)
+            fixed.history = (checkpoint?.history ?? [:]).filter { (Int($0.key) ?? .max) <= done }
+            fixed.history?[String(done)] = id
+            try fixed.write(runDir)
+            progress("run \(run): the state is at round \(done) and \(ahead); the state is the truth: discarding the checkpoint's progress beyond round \(done) and resuming from there")
+            return (m, done)
+        }
+        // Without the model after round `done`, run that round again from the model that entered
+        // it (recorded with the round's metrics).
+        if let entering = try store.models(run: run).first(where: { $0.round == done - 1 }), let m = try? models.get(entering.id) {
+            try Checkpoint(round: done - 1, model: entering.id).write(runDir)
+            progress("run \(run): the state is at round \(done) and \(ahead); the state is the truth: running round \(done) again from the model that entered it")
+            return (m, done - 1)
+        }
+        throw Failure(description: "run.\(run): the state is at round \(done) and \(ahead), and the model after round \(done) is not in the model store \(models.root.path), so the run cannot resume; start a new run by changing a training setting in the spec, or `fedplane destroy` and apply again (earlier runs are kept as history)")
     }
 }

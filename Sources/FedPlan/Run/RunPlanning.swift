@@ -7,7 +7,9 @@ import Foundation
 /// How training runs appear in the plan: `run.<n>`, whose inputs are the run's configuration.
 /// The latest run is kept while its configuration hash matches the spec; a changed
 /// hyperparameter plans a new run. Earlier runs stay in the state as history (their rounds and
-/// models remain queryable) and are never planned for deletion, except by destroy.
+/// models remain queryable) and are never planned for deletion, except by destroy, which removes
+/// the `run.<n>` resources but keeps the runs' records and models: the next apply trains a fresh
+/// run numbered after the last one.
 public enum RunPlanning {
     public struct Recorded: Sendable {
         var number: Int
@@ -38,7 +40,9 @@ public enum RunPlanning {
     }
 
     /// The run resources of the desired graph.
-    static func desired(_ spec: Spec, recorded: [Recorded], dependsOn: [String]) -> [DesiredResource] {
+    /// `lastRun`: the highest run number in the state's history (a destroyed federation's runs
+    /// stay there), so a new run never reuses a number.
+    static func desired(_ spec: Spec, recorded: [Recorded], lastRun: Int = 0, dependsOn: [String]) -> [DesiredResource] {
         let wanted = inputs(spec)
         var out = recorded.map { r in
             DesiredResource(address: "run.\(r.number)", kind: .run, cloud: "", provider: RunDirectories.kind, inputs: r.inputs,
@@ -46,8 +50,15 @@ public enum RunPlanning {
         }
         if let last = recorded.last, last.inputs["configHash"] == wanted["configHash"] { return out }
         let changes = recorded.last.map { Planner.differences($0.inputs, wanted).filter { $0.key != "configHash" }.map(\.text) } ?? []
-        let note = recorded.isEmpty ? "the first training run" : "a new run: \(changes.joined(separator: "; "))"
-        out.append(DesiredResource(address: "run.\((recorded.last?.number ?? 0) + 1)", kind: .run, cloud: "",
+        let note: String
+        if !recorded.isEmpty {
+            note = "a new run: \(changes.joined(separator: "; "))"
+        } else if lastRun > 0 {
+            note = "a fresh run; " + (lastRun == 1 ? "run 1 is" : "runs 1–\(lastRun) are") + " kept as history (rounds and models)"
+        } else {
+            note = "the first training run"
+        }
+        out.append(DesiredResource(address: "run.\(max(recorded.last?.number ?? 0, lastRun) + 1)", kind: .run, cloud: "",
                                    provider: RunDirectories.kind, inputs: wanted, dependsOn: dependsOn, replaceOn: [], note: note))
         return out
     }

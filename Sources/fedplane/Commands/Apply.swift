@@ -1,5 +1,6 @@
 import ArgumentParser
 import FedPlan
+import FedProcess
 import FedSpec
 import FedState
 import Foundation
@@ -57,16 +58,24 @@ struct ApplyFlow {
 
     func run(mode: FedPlan.Plan.Mode, planFile: String?) throws {
         var specPath = spec.file
+        let session = ApplySession(operation: mode == .destroy ? "destroy" : "apply")
+        let trap = session.trapSignals()
+        defer { trap.remove() }
         do {
-            var saved: (plan: FedPlan.Plan, path: String)?
+            var saved: (plan: FedPlan.Plan, path: String, specPath: String)?
             if let planFile {
                 let data = Data(try ReferencedFile.read(planFile, kind: .plan))
                 let decoded = try PlanFile.decode(data, path: planFile)
-                saved = (decoded.plan, planFile)
-                specPath = decoded.specPath
+                saved = (decoded.plan, planFile, decoded.specPath)
+                // The plan names its spec; an explicit -f must be that spec (same federation, same contents).
+                if !SpecOptions.givenOnCommandLine { specPath = decoded.specPath }
             }
             let ws = try Workspace.load(specPath: specPath, statePath: state.path,
                                         credentialCheck: mode == .destroy ? .warn : .require)
+            if let saved {
+                try SavedPlanCheck.requireSpec(saved.plan, path: saved.path, madeFrom: saved.specPath, specPath: ws.specPath,
+                                               federation: ws.spec.metadata.name, specDigest: ws.specDigest)
+            }
             DiagnosticsView.printHuman(ws.warnings)
             let existed = ws.stateExists
             if mode == .destroy && !existed {
@@ -74,6 +83,7 @@ struct ApplyFlow {
                 return
             }
             guard let store = try ws.openState(create: true) else { return }
+            session.attach(store: store, removeStateOnCancel: existed ? nil : ws.statePath)
             var applied = false
             defer {
                 store.close()
@@ -98,13 +108,136 @@ struct ApplyFlow {
                                          command: mode == .destroy ? "destroy" : "apply", autoApprove: autoApprove)
                 }
                 applied = true
+                guard session.beginApplying() else { return }
                 let outcome = try ws.apply(plan, to: store, checkpoint: CrashPoint.fromEnvironment(),
                                            progress: { Console.stderr(ProgressBar.decorate($0)) })
                 print("\n\(mode == .destroy ? "Destroy" : "Apply") complete! \(outcome.summary)")
+                if mode == .destroy {
+                    print(ApplyOutputs.afterDestroy(ws, store: store, specPath: specPath))
+                }
             }
+            if applied && mode == .normal && !output.json && Shutdown.signal == nil {
+                print(ApplyOutputs.afterApply(ws, specPath: specPath))
+            }
+        } catch let e as Interrupted {
+            session.finishStopping()
+            // One line: what stopped where, what was recorded; the lock was released on the way out.
+            Console.stderr("error: \(e.description.hasSuffix(".") ? String(e.description.dropLast()) : e.description). The state lock was released; run the same command again to continue.")
+            throw ExitCode(Shutdown.exitStatus(e.signal))
         } catch {
+            if let sig = Shutdown.signal {
+                session.finishStopping()
+                Console.stderr("error: interrupted by \(Shutdown.name(sig)): \(error). The state lock was released; run the same command again to continue.")
+                throw ExitCode(Shutdown.exitStatus(sig))
+            }
             throw Failure.report(error, specPath: specPath)
         }
+    }
+}
+
+/// What apply and destroy do with SIGINT and SIGTERM. Before the first step nothing has changed:
+/// the command ends at once (releasing the lock). While applying, the first signal stops every
+/// child (aggregator, agents, trainers: each as a whole process tree) and the apply stops at
+/// its next safe point (between steps and rounds; a round in flight is not committed), records
+/// where it got to, releases the lock and exits 128 + signal. A second signal kills the
+/// children at once; if the apply has still not ended 5 s later, the lock is released and the
+/// process exits.
+final class ApplySession: @unchecked Sendable {
+    private let mutex = NSLock()
+    private var store: StateStore?
+    private var removeStateOnCancel: String?
+    private var applying = false
+    private let stopping = DispatchGroup()
+    let operation: String
+
+    init(operation: String) { self.operation = operation }
+
+    func attach(store: StateStore, removeStateOnCancel: String?) {
+        mutex.withLock {
+            self.store = store
+            self.removeStateOnCancel = removeStateOnCancel
+        }
+    }
+
+    /// Marks the start of the first step; false when a signal already came.
+    func beginApplying() -> Bool {
+        mutex.withLock {
+            applying = true
+            return Shutdown.signal == nil
+        }
+    }
+
+    /// Waits until every child stopped by a signal is gone (and stops any still running).
+    func finishStopping() {
+        stopping.wait()
+        ChildProcess.stopAll(grace: 0)
+    }
+
+    func trapSignals() -> SignalTrap {
+        SignalTrap(first: { [self] sig in
+            let (isApplying, store, remove) = mutex.withLock { (applying, self.store, removeStateOnCancel) }
+            guard isApplying else {
+                // Still planning or asking: nothing was changed.
+                store?.releaseHeldLock()
+                if let remove { StateFiles.remove(remove) }
+                Console.stderr("\nerror: \(operation) cancelled by \(Shutdown.name(sig)) before any change; nothing was changed.")
+                _exit(Shutdown.exitStatus(sig))
+            }
+            Console.stderr("\n\(Shutdown.name(sig)) received: stopping the aggregator, agents and trainers; \(operation) stops at the next safe point and records where it got to (send it again to stop at once).")
+            stopping.enter()
+            DispatchQueue.global().async { [self] in
+                ChildProcess.stopAll(grace: 5)
+                stopping.leave()
+            }
+        }, second: { [self] sig in
+            Console.stderr("\(Shutdown.name(sig)) again: stopping at once.")
+            ChildProcess.stopAll(grace: 0)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { [self] in
+                ChildProcess.stopAll(grace: 0)
+                mutex.withLock { store }?.releaseHeldLock()
+                Console.stderr("error: \(operation) aborted by \(Shutdown.name(sig)); the state lock was released. The next \(operation) reconciles what this one left unrecorded.")
+                _exit(Shutdown.exitStatus(sig))
+            }
+        })
+    }
+}
+
+extension SpecOptions {
+    /// Whether -f/--file was on the command line (the default "fedplane.yaml" was not meant).
+    static var givenOnCommandLine: Bool {
+        CommandLine.arguments.dropFirst().contains { $0 == "-f" || $0 == "--file" || $0.hasPrefix("--file=") || ($0.hasPrefix("-f") && !$0.hasPrefix("--")) }
+    }
+}
+
+/// The short outputs block after apply and the history note after destroy.
+enum ApplyOutputs {
+    static func afterApply(_ ws: Workspace, specPath: String) -> String {
+        let f = shellQuoted(specPath)
+        return """
+
+        Outputs:
+          state   \(ws.statePath)
+          models  \(ws.modelRoot.path)
+        Next:
+          fedplane models best -f \(f)
+          fedplane models pull best -o model.safetensors -f \(f)
+          fedplane show -f \(f)
+        """
+    }
+
+    static func afterDestroy(_ ws: Workspace, store: StateStore, specPath: String) -> String {
+        let runs = (try? store.runs()) ?? []
+        guard let last = runs.map(\.run).max() else { return "" }
+        let models = runs.reduce(0) { $0 + ((try? store.models(run: $1.run).count) ?? 0) }
+        return """
+        Kept as history: \(runs.count == 1 ? "run 1" : "runs 1–\(last)") with \(models) recorded models, in the state \(ws.statePath) \
+        and the model store \(ws.modelRoot.path) (`fedplane models list -f \(shellQuoted(specPath))` shows them). \
+        The next apply trains a fresh run \(last + 1). To drop the history as well, delete those two.
+        """
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        s.allSatisfy { $0.isLetter || $0.isNumber || "/._-+:@".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

@@ -14,10 +14,10 @@ extension Fedplane {
         @OptionGroup var spec: SpecOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .customLong("weights"), help: "Override the spec's weights, e.g. cost=0.9,latency=0.1.")
+        @Option(name: .customLong("weights"), help: "Override the spec's weights: cost:latency as papers print it (9:1), or cost=0.9,latency=0.1.")
         var weights: String?
 
-        @Option(name: .customLong("svg"), help: "Also draw the candidates, the front and the choice to this SVG file.")
+        @Option(name: .customLong("svg"), help: "Also draw the candidates, the front, the choice, the baseline and the limits to this SVG file.")
         var svg: String?
 
         @Flag(name: .customLong("compare-baseline"), help: "Compare the choice with the unoptimised default placement.")
@@ -27,22 +27,7 @@ extension Fedplane {
 
         func parsedWeights() throws -> Weights? {
             guard let weights else { return nil }
-            var cost = 0.0, latency = 0.0
-            for part in weights.split(separator: ",") {
-                let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard kv.count == 2, let v = Double(kv[1]), v >= 0 else {
-                    throw ValidationError("--weights: expected cost=N,latency=N with non-negative numbers, got \"\(part)\"")
-                }
-                switch kv[0] {
-                case "cost": cost = v
-                case "latency": latency = v
-                default: throw ValidationError("--weights: unknown objective \"\(kv[0])\"; the objectives are cost and latency")
-                }
-            }
-            guard let w = Weights(cost: cost, latency: latency) else {
-                throw ValidationError("--weights: at least one weight must be greater than 0")
-            }
-            return w
+            do { return try Weights(argument: weights) } catch let e as WeightsArgumentError { throw ValidationError(e.message) }
         }
 
         func run() throws {
@@ -56,8 +41,10 @@ extension Fedplane {
                 let decision = try optimizer.decide()
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
                 if let svg {
-                    let chart = FrontChart(decision: decision, baseline: baseline,
-                                           title: "\(ws.spec.metadata.name): aggregator placements (\(ws.catalog.version))")
+                    // The chart always marks the baseline: it is what the choice is measured against.
+                    let chart = FrontChart(decision: decision, baseline: try baseline ?? Baseline.estimate(optimizer.model),
+                                           title: "\(ws.spec.metadata.name): aggregator placements (\(ws.catalog.version))",
+                                           limits: FrontChart.Limits(ws.spec))
                     try OutputFile(svg).write(chart.svg())
                 }
                 if output.json {
@@ -85,6 +72,7 @@ enum OptimizeView {
                          Money.format(c.offer.type.memoryGiB), Money.format(c.cost), Money.format(c.roundLatencyMs)])
         }
         var out = "Pareto front of \(d.feasible.count) feasible placements (of \(d.candidates.count) candidates); * = chosen with weights cost \(Money.format(d.weights.cost)), latency \(Money.format(d.weights.latency))\n\n"
+        out += "Front: \(d.search.sentence(frontIsExact: d.frontIsExact)).\n\n"
         out += render(rows)
         let c = d.choice
         out += "\nChosen: \(c.label) — \(Money.format(c.cost)) \(d.currency) per run (compute \(usd(c.computeUSD)), egress \(usd(c.egressUSD))), "
@@ -111,7 +99,20 @@ enum OptimizeView {
             "weights": ["cost": .number(d.weights.cost), "latency": .number(d.weights.latency)],
             "candidates": .number(Double(d.candidates.count)), "feasible": .number(Double(d.feasible.count)),
             "front": .array(d.front.map { entry(d.candidates[$0]) }), "chosen": entry(d.choice),
+            "front_exact": .bool(d.frontIsExact),
         ]
+        var search: [String: JSONValue] = [
+            "algorithm": "nsga2", "population": .number(Double(d.search.settings.population)),
+            "generations": .number(Double(d.search.settings.generations)), "seed": .number(Double(d.search.settings.seed)),
+            "front": .array(d.search.front.map { entry(d.candidates[$0]) }),
+        ]
+        if let a = d.search.agreement {
+            search["exact_front_points"] = .number(Double(a.exactPoints))
+            search["found_points"] = .number(Double(a.foundPoints))
+            search["dominated_points"] = .number(Double(a.extraPoints))
+            search["found_exact_front"] = .bool(a.isExact)
+        }
+        doc["search"] = .object(search)
         if let b = baseline {
             doc["baseline"] = entry(b)
             doc["change_percent"] = ["cost": .number(Baseline.change(d.choice.cost, from: b.cost)),

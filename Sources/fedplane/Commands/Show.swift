@@ -55,7 +55,7 @@ struct StateLocation {
     func open() throws -> StateStore {
         if let path = statePath {
             guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
-            return try StateStore.open(path: path, federation: try federationName(at: path), create: false)
+            return try StateStore.openForReading(path: path, federation: try federationName(at: path))
         }
         let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
         guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }

@@ -88,15 +88,18 @@ extension Fedplane {
     struct ForceUnlock: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "force-unlock",
-            abstract: "Release a state lock left by a process that died.")
+            abstract: "Release a state lock left by a process that died.",
+            discussion: "A lock whose holder still runs on this host is refused (naming its pid) unless --force.")
         @Argument(help: "The lock ID shown in the lock error.") var lockID: String
         @OptionGroup var spec: SpecOptions
         @OptionGroup var state: StateOptions
+        @Flag(name: .customLong("force"), help: "Release the lock even though its holder is still running on this host.")
+        var force = false
 
         func run() throws {
             try StateLocation(spec: spec, state: state).use { store in
-                try store.forceUnlock(lockID)
-                print("The state lock \(lockID) was released.")
+                let released = try store.forceUnlock(lockID, force: force)
+                print("The state lock \(lockID) (held by \(released.who), pid \(released.pid), operation \(released.operation)) was released.")
             }
         }
     }

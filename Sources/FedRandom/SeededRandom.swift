@@ -1,32 +1,17 @@
-/// A small, fast, seedable generator (Steele, Lea & Flood 2014; the constants of Vigna's
-/// reference `splitmix64.c`).
-///
-/// Every random draw in FedOptimize goes through one of these, passed in explicitly, so a
-/// seed fixes a run bit for bit on every machine. The helpers below derive doubles, bounded
-/// integers and permutations from `next()` with fixed arithmetic rather than the standard
-/// library's `random(in:using:)`, whose algorithms are not promised to stay the same across
-/// Swift releases.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
-    public private(set) var state: UInt64
+/// Portable draws from any 64-bit generator: the same `next()` outputs give the same doubles,
+/// integers and permutations on every platform and Swift release (unlike the standard library's
+/// `random(in:using:)` and `shuffle(using:)`, whose algorithms may change).
+public protocol SeededRandom: RandomNumberGenerator {}
 
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// A uniform double in [0, 1): the top 53 bits scaled by 2⁻⁵³.
+    @inlinable
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A uniform integer in 0..<bound (Lemire's multiply-shift with rejection, so unbiased).
+    @inlinable
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
         let range = UInt64(bound)
@@ -41,18 +26,21 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// True with probability `probability`.
+    @inlinable
     public mutating func nextBool(probability: Double) -> Bool {
         nextUnit() < probability
     }
 
     /// A uniformly random permutation of 0..<count (Fisher–Yates).
+    @inlinable
     public mutating func permutation(_ count: Int) -> [Int] {
         var values = Array(0..<count)
         shuffle(&values)
         return values
     }
 
-    /// Shuffles in place with this generator's own Fisher–Yates.
+    /// Shuffles in place with this generator's own Fisher–Yates (from the last element down).
+    @inlinable
     public mutating func shuffle<T>(_ values: inout [T]) {
         guard values.count > 1 else { return }
         for i in stride(from: values.count - 1, to: 0, by: -1) {

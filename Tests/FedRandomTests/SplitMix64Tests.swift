@@ -1,5 +1,5 @@
 import Testing
-@testable import FedOptimize
+import FedRandom
 
 @Suite struct SplitMix64Tests {
     @Test func matchesTheReferenceImplementation() {
