@@ -35,7 +35,7 @@ extension Fedplane {
                     diagnostics += sorted
                     if !output.json {
                         DiagnosticsView.printHuman(sorted)
-                        print("\(path): valid — \(SpecSummary(ws.spec))")
+                        print("\(TerminalText.escape(path)): valid — \(SpecSummary(ws.spec))")
                     }
                 } catch let d as Diagnostics {
                     failed = true
