@@ -86,6 +86,10 @@ public final class ChildProcess: @unchecked Sendable {
         } else {
             posix_spawn_file_actions_addopen(&actions, 2, output.stderr.path, flags, 0o644)
         }
+        // Nothing else this process has open reaches the child: an inherited pipe or socket
+        // (a caller's output pipe, Foundation's process-monitoring socket) would otherwise stay
+        // open as long as the child lives, and whoever waits for its end would wait for ours.
+        closeInheritedDescriptors(&actions)
         guard addChdir(&actions, directory.path) == 0 else {
             throw ChildProcessError(description: "cannot start \(executable.path) in \(directory.path): posix_spawn cannot change directory here")
         }
@@ -193,6 +197,24 @@ public final class ChildProcess: @unchecked Sendable {
         func add(_ c: ChildProcess) { withLock { children[c.pid] = c } }
         func remove(_ c: ChildProcess) { withLock { if children[c.pid] === c { children[c.pid] = nil } } }
         var all: [ChildProcess] { withLock { Array(children.values) } }
+    }
+}
+
+/// Adds "close every descriptor from 3 up" to `actions`: glibc's `addclosefrom_np` (≥ 2.34)
+/// when present, else one close per descriptor open now (from /proc/self/fd) that does not
+/// close on exec anyway.
+private func closeInheritedDescriptors(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>) {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    #if os(Linux)
+    if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+        if unsafeBitCast(symbol, to: AddCloseFrom.self)(actions, 3) == 0 { return }
+    }
+    #endif
+    let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))
+        ?? (try? FileManager.default.contentsOfDirectory(atPath: "/dev/fd")) ?? []).compactMap { Int32($0) }
+    for fd in open where fd > 2 {
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 && flags & FD_CLOEXEC == 0 { posix_spawn_file_actions_addclose(actions, fd) }
     }
 }
 

@@ -73,6 +73,23 @@ import Testing
         #expect(p.wait(seconds: 20) == .signalled(SIGTERM))
     }
 
+    /// A pipe this process has open (without close-on-exec) must not reach the child: else
+    /// whoever reads it to its end waits for the child too.
+    @Test func aChildInheritsNoDescriptorBeyondItsStandardOnes() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let ours = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fds[1])")
+        let p = try sh("sleep 30")
+        defer { p.stop(grace: 0) }
+        let theirs = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.pid)/fd").compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p.pid)/fd/\($0)")
+        }
+        #expect(theirs.count == 3, "\(theirs)")
+        #expect(!theirs.contains(ours), "the child holds our pipe \(ours): \(theirs)")
+    }
+
     @Test func stopAllStopsEveryRunningChild() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = try sh("sleep 300", log: "a.log"), b = try sh("sleep 300", log: "b.log")

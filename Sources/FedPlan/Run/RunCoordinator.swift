@@ -98,75 +98,84 @@ struct RunCoordinator {
         let rounds = config.hyperparameters.rounds
         let taskTimeout = spec.training.retry.taskTimeout.seconds
         var cursors = snapshot.cursors
-        for r in (done + 1)...(rounds + 1) {
-            try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
-            let evaluateOnly = r == rounds + 1
-            let started = Date()
-            var outcome: RoundOutcome!
-            var result: AggregatorState.RoundResult!
-            var attempt = 0
-            while true {
-                do {
-                    try aggregator.ensureRunning()
-                    try client.open(round: r, global: global)
-                    let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
-                        AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm,
-                                        taskTimeoutSeconds: taskTimeout)
-                    }, evaluateOnly: evaluateOnly)
-                    let orchestrator = RoundOrchestrator(retry: spec.training.retry)
-                    let participants = spec.participants
-                    let c = cursors
-                    let deadline = spec.training.roundDeadline.seconds
-                    outcome = Blocking.run {
-                        await Self.withinDeadline(seconds: deadline) {
-                            await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner)
+        // A stop request ends the run at a round boundary; whatever failed while the children
+        // were being stopped (the aggregator gone mid-request) is the stop's doing.
+        var committed = done
+        do {
+            for r in (done + 1)...(rounds + 1) {
+                try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
+                let evaluateOnly = r == rounds + 1
+                let started = Date()
+                var outcome: RoundOutcome!
+                var result: AggregatorState.RoundResult!
+                var attempt = 0
+                while true {
+                    do {
+                        try aggregator.ensureRunning()
+                        try client.open(round: r, global: global)
+                        let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
+                            AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm,
+                                            taskTimeoutSeconds: taskTimeout)
+                        }, evaluateOnly: evaluateOnly)
+                        let orchestrator = RoundOrchestrator(retry: spec.training.retry)
+                        let participants = spec.participants
+                        let c = cursors
+                        let deadline = spec.training.roundDeadline.seconds
+                        outcome = Blocking.run {
+                            await Self.withinDeadline(seconds: deadline) {
+                                await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner)
+                            }
                         }
+                        try outcome.requireComplete(minParticipants: spec.training.minParticipants)
+                        result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                        break
+                    } catch {
+                        // A stop request ends the round where it is: it is not committed, and the
+                        // next apply runs it again.
+                        try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
+                        // A dead or silent aggregator is restarted and the round run again from its
+                        // opening global model; anything else ends the run (its rounds so far are kept).
+                        let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
+                        if (!aggregator.isAlive || unreachable) && attempt < Self.aggregatorRestarts {
+                            attempt += 1
+                            progress("run \(number) round \(r): the aggregator stopped answering; restarting it (\(attempt)/\(Self.aggregatorRestarts)) and running the round again")
+                            try aggregator.restart()
+                            continue
+                        }
+                        if let e = error as? RoundIncomplete { throw Failure(description: "run.\(number): \(e)") }
+                        throw error
                     }
-                    try outcome.requireComplete(minParticipants: spec.training.minParticipants)
-                    result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
-                    break
-                } catch {
-                    // A stop request ends the round where it is: it is not committed, and the
-                    // next apply runs it again.
-                    try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
-                    // A dead or silent aggregator is restarted and the round run again from its
-                    // opening global model; anything else ends the run (its rounds so far are kept).
-                    let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
-                    if (!aggregator.isAlive || unreachable) && attempt < Self.aggregatorRestarts {
-                        attempt += 1
-                        progress("run \(number) round \(r): the aggregator stopped answering; restarting it (\(attempt)/\(Self.aggregatorRestarts)) and running the round again")
-                        try aggregator.restart()
-                        continue
-                    }
-                    if let e = error as? RoundIncomplete { throw Failure(description: "run.\(number): \(e)") }
-                    throw error
                 }
-            }
-            for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
-            let next = evaluateOnly ? global : try client.result(round: r)
-            let previousID = try models.put(global)
-            let nextID = try models.put(next)
-            let metrics = Self.metrics(result)
-            try store.write { tx in
-                // The queue moves on every task; the planned assignment (a resource) does not.
-                for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
-                // The model that entered round r is measured now: record it with its metrics.
-                _ = try tx.recordModel(ModelRecord(id: previousID, run: number, round: r - 1, configHash: config.configHash,
-                                                   sizeBytes: global.count, metrics: metrics.canonical, created: tx.now))
+                for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
+                let next = evaluateOnly ? global : try client.result(round: r)
+                let previousID = try models.put(global)
+                let nextID = try models.put(next)
+                let metrics = Self.metrics(result)
+                try store.write { tx in
+                    // The queue moves on every task; the planned assignment (a resource) does not.
+                    for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
+                    // The model that entered round r is measured now: record it with its metrics.
+                    _ = try tx.recordModel(ModelRecord(id: previousID, run: number, round: r - 1, configHash: config.configHash,
+                                                       sizeBytes: global.count, metrics: metrics.canonical, created: tx.now))
+                    if !evaluateOnly {
+                        _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
+                                                           loss: result.loss, accuracy: result.accuracy, precision: result.precision,
+                                                           recall: result.recall, f1: result.f1,
+                                                           durationSeconds: Date().timeIntervalSince(started), committed: tx.now))
+                    }
+                }
+                if !evaluateOnly { committed = r }
                 if !evaluateOnly {
-                    _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
-                                                       loss: result.loss, accuracy: result.accuracy, precision: result.precision,
-                                                       recall: result.recall, f1: result.f1,
-                                                       durationSeconds: Date().timeIntervalSince(started), committed: tx.now))
+                    var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
+                    checkpoint.advance(to: r, model: nextID)
+                    try checkpoint.write(runDir)
                 }
+                progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly))
+                global = next
             }
-            if !evaluateOnly {
-                var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
-                checkpoint.advance(to: r, model: nextID)
-                try checkpoint.write(runDir)
-            }
-            progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly))
-            global = next
+        } catch where Shutdown.signal != nil && !(error is Interrupted) {
+            try stopIfAsked(run: number, committed: committed, rounds: rounds, config: config)
+            throw error
         }
         let finalID = SHA256.hex(global)
         try store.write { tx in
