@@ -26,6 +26,8 @@ public final class Database {
     /// so a damaged file surfaces on the first query, not here.
     public init(path: String, mode: OpenMode = .readWrite) throws {
         var handle: OpaquePointer?
+        // A new database is private from its first byte (SQLite would create it 0644 & ~umask).
+        if case .readWriteCreate = mode { PrivateFiles.precreate(path) }
         let rc = sqlite3_open_v2(path, &handle, mode.flags, nil)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) }

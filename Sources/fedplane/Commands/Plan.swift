@@ -31,8 +31,7 @@ extension Fedplane {
                     for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }
                 }
                 if let out {
-                    try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version)
-                        .write(to: URL(fileURLWithPath: out), options: .atomic)
+                    try PlanFile.write(plan, specPath: ws.specPath, toolVersion: Fedplane.version, to: out)
                     if !output.json { print("\nSaved the plan to \(out). Apply exactly this plan with: fedplane apply \(out)") }
                 }
                 if detailedExitCode && plan.canApply { throw ExitCode(2) }
