@@ -10,6 +10,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
     ],
     targets: [
         // C libraries reached through module maps (see Sources/C*/module.modulemap).
@@ -30,16 +34,24 @@ let package = Package(
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
         .target(name: "FedTrain", dependencies: ["FedWeights"]),
+        .target(name: "FedPKI", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedPKI",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "FedOrchestrate", dependencies: ["FedSpec"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
-                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP"]),
+                                                "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP", "FedPKI"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedPKI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,5 +67,7 @@ let package = Package(
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
+        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
 )
