@@ -13,7 +13,7 @@ import Testing
 
     /// A federation PKI in a temporary directory: the CA, the aggregator's server certificate for
     /// 127.0.0.1, the coordinator's and hospital-a/b/c's client certificates.
-    final class PKIFixture {
+    final class PKIFixture: Sendable {
         let root: URL
         let pki: FederationPKI
 
