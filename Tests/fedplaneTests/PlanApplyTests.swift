@@ -137,7 +137,9 @@ import Testing
         let r = try f.run(["apply", "--auto-approve"])
         #expect(r.status == 0, "\(r.stderr)")
         let order = r.stderr.split(separator: "\n").filter { $0.hasSuffix("destroying…") }
-        #expect(order == ["assignment.hospital-c: destroying…", "participant.hospital-c: destroying…", "cloud.hospital-c: destroying…"])
+        // Its certificate (which depends on it) goes first: the participant is revoked.
+        #expect(order == ["certificate.participant-hospital-c: destroying…", "assignment.hospital-c: destroying…",
+                          "participant.hospital-c: destroying…", "cloud.hospital-c: destroying…"])
         #expect(try f.run(["plan", "--detailed-exitcode"]).status == 0)
     }
 
