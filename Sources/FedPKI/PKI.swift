@@ -249,7 +249,7 @@ public struct FederationPKI: Sendable {
         var a = in6_addr()
         withUnsafeMutableBytes(of: &a) { $0.copyBytes(from: b.prefix(16)) }
         inet_ntop(AF_INET6, &a, &out, socklen_t(out.count))
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
