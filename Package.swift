@@ -13,6 +13,10 @@ let package = Package(
         // Imported by FedRuntime's aggregator service (Hummingbird builds on them).
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.60.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
     ],
     targets: [
         // C libraries reached through module maps (see Sources/C*/module.modulemap).
@@ -36,19 +40,28 @@ let package = Package(
         // Child processes in their own process groups, stopped as whole trees; signal handling.
         .target(name: "FedProcess"),
         .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
+        .target(name: "FedPKI", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess"]),
+                                                "FedProcess", "FedPKI"]),
 
         .executableTarget(name: "fedplane", dependencies: [
-            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels", "FedProcess",
+            "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,5 +79,7 @@ let package = Package(
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
+        .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
+        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
 )

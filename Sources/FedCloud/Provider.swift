@@ -2,7 +2,9 @@ import FedDigest
 
 /// The kinds of resource a federation is made of, in dependency order.
 public enum ResourceKind: String, Sendable, Codable, CaseIterable, Comparable {
-    case cloud, aggregator, participant, assignment, run
+    /// `ca` (the federation CA) and `certificate` (the aggregator's, the coordinator's, each
+    /// participant's) come before the runs that use them.
+    case cloud, aggregator, participant, assignment, ca, certificate, run
 
     /// Creation order: a resource depends only on kinds of a lower rank.
     public var rank: Int { Self.allCases.firstIndex(of: self)! }

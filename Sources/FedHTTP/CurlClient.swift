@@ -22,15 +22,34 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible, Equatab
     public var description: String { "\(method) \(url) failed: \(message) (curl error \(code))" }
 }
 
+/// Mutual TLS for a client: the only CA it trusts for the server (no system trust store), and its
+/// own certificate and key (PEM files; the key file should be 0600).
+public struct ClientTLS: Sendable, Codable, Equatable {
+    public var caFile: String
+    /// The client's certificate and key (nil: none is presented, which the aggregator refuses).
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(caFile: String, certificateFile: String?, keyFile: String?) {
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
 /// A small synchronous HTTP client on libcurl's easy interface (one handle per request), used by
 /// the participant agent and, later, by the cloud providers.
 public struct CurlClient: Sendable {
     public var timeoutSeconds: Double
     public var connectTimeoutSeconds: Double
+    /// With it, only HTTPS: the server is verified against `tls.caFile` alone (its name or IP
+    /// must be in its certificate) and the client presents its certificate.
+    public var tls: ClientTLS?
 
-    public init(timeoutSeconds: Double = 60, connectTimeoutSeconds: Double = 5) {
+    public init(timeoutSeconds: Double = 60, connectTimeoutSeconds: Double = 5, tls: ClientTLS? = nil) {
         self.timeoutSeconds = timeoutSeconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.tls = tls
     }
 
     private static let globalInit: Bool = {
@@ -65,6 +84,20 @@ public struct CurlClient: Sendable {
         ccurl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
         ccurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
         ccurl_setopt_slist(h, CURLOPT_HTTPHEADER, list)
+        if let tls {
+            ccurl_setopt_string(h, CURLOPT_PROTOCOLS_STR, "https")
+            ccurl_setopt_string(h, CURLOPT_CAINFO, tls.caFile)
+            // No system trust store: the federation CA only.
+            ccurl_setopt_pointer(h, CURLOPT_CAPATH, nil)
+            ccurl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
+            ccurl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
+            if let cert = tls.certificateFile, let key = tls.keyFile {
+                ccurl_setopt_string(h, CURLOPT_SSLCERTTYPE, "PEM")
+                ccurl_setopt_string(h, CURLOPT_SSLCERT, cert)
+                ccurl_setopt_string(h, CURLOPT_SSLKEYTYPE, "PEM")
+                ccurl_setopt_string(h, CURLOPT_SSLKEY, key)
+            }
+        }
         ccurl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkRef.toOpaque())
         ccurl_setopt_write_callback(h, CURLOPT_WRITEFUNCTION) { ptr, size, count, user in
             let n = size * count

@@ -16,7 +16,8 @@ public struct DesiredGraph: Sendable {
     ///   - health: per participant, VM id → why its health probe failed.
     public static func build(spec: Spec, placement: Placement, assigned: [String: String],
                              cursors: [String: Int] = [:], health: [String: [String: String]] = [:],
-                             runs: [RunPlanning.Recorded] = [], lastRun: Int = 0) -> Result<DesiredGraph, PlanErrors> {
+                             runs: [RunPlanning.Recorded] = [], lastRun: Int = 0,
+                             certificates: [DesiredResource] = []) -> Result<DesiredGraph, PlanErrors> {
         var out: [DesiredResource] = []
         var errors: [PlanError] = []
 
@@ -71,6 +72,7 @@ public struct DesiredGraph: Sendable {
         if !errors.isEmpty { return .failure(PlanErrors(errors)) }
         out += RunPlanning.desired(spec, recorded: runs, lastRun: lastRun,
                                    dependsOn: ["aggregator.main"] + out.filter { $0.kind == .assignment }.map(\.address))
+        out += certificates
         out.sort { ($0.kind.rank, $0.address) < ($1.kind.rank, $1.address) }
         return .success(DesiredGraph(resources: out))
     }

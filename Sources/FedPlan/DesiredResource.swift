@@ -13,6 +13,9 @@ public struct DesiredResource: Sendable, Equatable {
     public var replaceOn: Set<String>
     /// Why it has its current value, when that is worth saying (e.g. why a VM was chosen).
     public var note: String?
+    /// A reason to replace it although its inputs did not change (a certificate that expires
+    /// soon, or whose CA is replaced).
+    public var forceReplace: String? = nil
 
     public var inputsDocument: JSONValue { .object(inputs) }
     public var inputsHash: String { inputsDocument.digest }

@@ -1,4 +1,5 @@
 import FedDigest
+import FedState
 import Foundation
 
 /// A saved plan (`plan --out`): a versioned envelope pinned to the state's lineage and serial, the
@@ -30,6 +31,11 @@ public enum PlanFile {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return try e.encode(env) + Data("\n".utf8)
+    }
+
+    /// Saves a plan file readable by its owner only (0600).
+    public static func write(_ plan: Plan, specPath: String, toolVersion: String, to path: String) throws {
+        try PrivateFiles.write(try encode(plan, specPath: specPath, toolVersion: toolVersion), to: path)
     }
 
     public static func decode(_ data: Data, path: String) throws -> (plan: Plan, specPath: String) {

@@ -41,6 +41,8 @@ public struct Planner: Sendable {
                                                             : "an interrupted apply created it without recording it; adopt it"])
             } else if seen == nil {
                 change = with(change, .create, ["it no longer exists at the \(d.provider) provider (deleted outside fedplane)"])
+            } else if let why = d.forceReplace {
+                change = with(change, .replace, [why])
             } else if r.row.inputsHash == d.inputsHash {
                 change.action = .noOp
             } else {

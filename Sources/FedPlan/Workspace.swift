@@ -1,6 +1,7 @@
 import FedCatalog
 import FedCloud
 import FedDigest
+import FedPKI
 import FedSpec
 import FedState
 import Foundation
@@ -48,10 +49,18 @@ public struct Workspace: Sendable {
         let state = statePath.map { URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
+        let pki = FederationPKI(directory: state.deletingLastPathComponent().appendingPathComponent("\(spec.metadata.name)-pki"),
+                                federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
-                         providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root)]),
+                         providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root), CertificateProvider(pki: pki)]),
                          warnings: warnings, credentialProblems: credentialProblems)
+    }
+
+    /// The federation's CA, certificates and keys (0700; keys 0600), next to the state.
+    public var pki: FederationPKI {
+        FederationPKI(directory: URL(fileURLWithPath: statePath).deletingLastPathComponent().appendingPathComponent("\(spec.metadata.name)-pki"),
+                      federation: spec.metadata.name)
     }
 
     public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
@@ -68,9 +77,10 @@ public struct Workspace: Sendable {
         if !create && !stateExists { return nil }
         if !create { return try StateStore.openForReading(path: statePath, federation: spec.metadata.name) }
         do {
-            try FileManager.default.createDirectory(at: URL(fileURLWithPath: statePath).deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
-            return try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
+            try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path)
+            let store = try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
+            for w in PrivateFiles.warnings(statePath: statePath) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            return store
         } catch let e as DatabaseError where e.isNotWritable {
             throw StateStoreError.readOnly(path: statePath, needs: "changes")
         } catch let e as CocoaError where [.fileWriteNoPermission, .fileWriteVolumeReadOnly, .fileWriteUnknown].contains(e.code) {
@@ -94,7 +104,8 @@ public struct Workspace: Sendable {
         let desired: DesiredGraph
         let health = VMHealthSurvey.run(spec, providers: providers)
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
-                                  health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0) {
+                                  health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0,
+                                  certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date())) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }
@@ -129,7 +140,7 @@ public struct Workspace: Sendable {
         var seen = Set<String>()
         for r in plan.changes where r.action != .noOp && providers.provider(r.provider) == nil && seen.insert(r.cloud).inserted {
             errors.append(PlanError(mark: spec.cloud(named: r.cloud)?.mark, path: "clouds.\(r.cloud)",
-                                    message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.filter { $0 != RunDirectories.kind }.joined(separator: ", ")))"))
+                                    message: "the \(r.provider) provider is not available in this fedplane yet (available: \(providers.kinds.filter { $0 != RunDirectories.kind && $0 != CertificatePlanning.provider }.joined(separator: ", ")))"))
         }
         if !errors.isEmpty { throw PlanErrors(errors) }
     }

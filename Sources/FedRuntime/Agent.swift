@@ -7,8 +7,13 @@ import Foundation
 /// send the update and the evaluation. The participant's data never leaves this process.
 public struct Agent: Sendable {
     public let assignment: AgentAssignment
+    /// Test support only: changes the update before it is sent (a hostile participant).
+    let tamper: (@Sendable (LocalUpdate) -> LocalUpdate)?
 
-    public init(assignment: AgentAssignment) { self.assignment = assignment }
+    public init(assignment: AgentAssignment, tamper: (@Sendable (LocalUpdate) -> LocalUpdate)? = nil) {
+        self.assignment = assignment
+        self.tamper = tamper
+    }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -20,7 +25,7 @@ public struct Agent: Sendable {
         guard let index = assignment.participantIndex else {
             throw Failure(description: "participant \(assignment.participant) is not in the run's participants \(config.participants)")
         }
-        let client = AggregatorClient(base: assignment.aggregator, token: assignment.token)
+        let client = AggregatorClient(base: assignment.aggregator, tls: assignment.tls)
         let global = try SafeTensors.decode(try client.global(round: round))
         let data = try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index)
         let h = config.hyperparameters
@@ -35,7 +40,7 @@ public struct Agent: Sendable {
             let trainer = try Self.trainer(config.trainer)
             if evaluateOnly {
                 let evaluation = try trainer.evaluate(global, on: data.validation)
-                try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation)
+                try deliver(round: round) { try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation) }
                 return
             }
             let started = Date()
@@ -59,12 +64,27 @@ public struct Agent: Sendable {
             update = try trainer.runRound(global: global, context: context, workingDirectory: cwd)
             print("round \(round): trained in \(String(format: "%.4f", Date().timeIntervalSince(started))) s")
             if evaluateOnly {
-                try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: update.evaluation)
+                try deliver(round: round) { try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: update.evaluation) }
                 return
             }
         }
-        try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(update.weights),
-                          trainSamples: update.trainSamples, evaluation: update.evaluation)
+        var sent = update
+        if let tamper { sent = tamper(sent) }
+        try deliver(round: round) {
+            try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(sent.weights),
+                              trainSamples: sent.trainSamples, evaluation: sent.evaluation)
+        }
+    }
+
+    /// Sends a contribution. When an earlier attempt of this task (on another VM) already
+    /// delivered one, the aggregator keeps that one and refuses this: the task is done.
+    func deliver(round: Int, _ send: () throws -> Void) throws {
+        do {
+            try send()
+        } catch let refused as AggregatorClient.Refused
+            where refused.status == 409 && refused.message.contains(AggregatorState.alreadyReceived(participant: assignment.participant, round: round)) {
+            print("round \(round): the aggregator already has this participant's contribution; it counts")
+        }
     }
 
     /// The model a run starts from: the spec's model file when it names one, else the built-in

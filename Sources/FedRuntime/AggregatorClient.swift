@@ -1,17 +1,18 @@
 import FedHTTP
 import FedTrain
+import FedWeights
 import Foundation
 
 /// The aggregator's API from the outside (agents and the coordinator), over libcurl.
 public struct AggregatorClient: Sendable {
     public let base: String
-    let token: String
     let http: CurlClient
 
-    public init(base: String, token: String, timeoutSeconds: Double = 120) {
+    /// With `tls`, the client proves who it is with its certificate and trusts only the
+    /// federation CA for the aggregator (the aggregator serves nothing else).
+    public init(base: String, tls: ClientTLS?, timeoutSeconds: Double = 120) {
         self.base = base
-        self.token = token
-        http = CurlClient(timeoutSeconds: timeoutSeconds)
+        http = CurlClient(timeoutSeconds: timeoutSeconds, tls: tls)
     }
 
     /// A refusal by the aggregator, with what it said.
@@ -22,10 +23,8 @@ public struct AggregatorClient: Sendable {
         public var description: String { "aggregator refused \(call): HTTP \(status) \(message)" }
     }
 
-    var auth: [String: String] { ["Authorization": "Bearer \(token)"] }
-
     func call(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8]? = nil) throws -> HTTPResponse {
-        let r = try http.request(method, base + path, headers: auth.merging(headers) { a, _ in a }, body: body)
+        let r = try http.request(method, base + path, headers: headers, body: body)
         guard (200..<300).contains(r.status) else { throw Refused(call: "\(method) \(path)", status: r.status, message: r.text) }
         return r
     }
@@ -38,7 +37,8 @@ public struct AggregatorClient: Sendable {
 
     public func open(round: Int, global: [UInt8]) throws { _ = try call("PUT", "/v1/rounds/\(round)/global", body: global) }
 
-    public func global(round: Int) throws -> [UInt8] { try call("GET", "/v1/rounds/\(round)/global").body }
+    /// The round's global model; refused unless it is a valid model with finite values.
+    public func global(round: Int) throws -> [UInt8] { try Self.checked(try call("GET", "/v1/rounds/\(round)/global").body, "the global model of round \(round)") }
 
     public func submit(round: Int, participant: String, update: [UInt8], trainSamples: Int, evaluation: Evaluation) throws {
         _ = try call("POST", "/v1/rounds/\(round)/updates", headers: [
@@ -59,5 +59,21 @@ public struct AggregatorClient: Sendable {
         return try JSONDecoder().decode(AggregatorState.RoundResult.self, from: Data(r.body))
     }
 
-    public func result(round: Int) throws -> [UInt8] { try call("GET", "/v1/rounds/\(round)/result").body }
+    /// The round's new global model; refused unless it is a valid model with finite values, so a
+    /// bad model is never stored or checkpointed.
+    public func result(round: Int) throws -> [UInt8] { try Self.checked(try call("GET", "/v1/rounds/\(round)/result").body, "the result of round \(round)") }
+
+    /// A model received from the aggregator that does not decode or has a non-finite value.
+    public struct BadModel: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    static func checked(_ bytes: [UInt8], _ what: String) throws -> [UInt8] {
+        do {
+            try ModelCheck.finite(try SafeTensors.decode(bytes))
+        } catch {
+            throw BadModel(description: "\(what) is refused: \(error)")
+        }
+        return bytes
+    }
 }

@@ -1,101 +1,181 @@
 import FedTrain
+import FedWeights
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
 
-/// The aggregator's HTTP API (Hummingbird). Every call but `/v1/health` needs the run's bearer
-/// token; participants send weights and metrics, never data.
+/// Who is calling the aggregator: fedplane itself (the coordinator) or one participant.
+public enum Caller: Sendable, Equatable, CustomStringConvertible {
+    case coordinator
+    case participant(String)
+
+    public var description: String {
+        switch self {
+        case .coordinator: return "the coordinator"
+        case .participant(let name): return "participant \(name)"
+        }
+    }
+}
+
+/// The request context of the aggregator: Hummingbird's, plus the connection it came on (whose
+/// TLS handshake tells who the caller is).
+public struct AggregatorContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// The aggregator's HTTP API (Hummingbird). Every call but `/v1/health` needs a caller the
+/// `identify` function recognises; participants send weights and metrics, never data.
 ///
 ///     GET  /v1/health                       → {"round": n, "received": [...]}
 ///     PUT  /v1/rounds/{r}/global            (coordinator) open round r with this global model
-///     GET  /v1/rounds/{r}/global            (agents) the global model, safetensors
-///     POST /v1/rounds/{r}/updates           (agents) an update; headers Fedplane-Participant,
+///     GET  /v1/rounds/{r}/global            (participants, coordinator) the global model, safetensors
+///     POST /v1/rounds/{r}/updates           (a participant, its own) an update; headers
 ///                                           Fedplane-Train-Samples, Fedplane-Evaluation (JSON)
-///     POST /v1/rounds/{r}/evaluations       (agents) only an evaluation of the global model
+///     POST /v1/rounds/{r}/evaluations       (a participant, its own) only an evaluation of the global model
 ///     POST /v1/rounds/{r}/close?min=k       (coordinator) FedAvg + metrics → JSON
 ///                                           (&evaluateOnly=1: metrics of the global model only)
-///     GET  /v1/rounds/{r}/result            the new global model, safetensors
+///     GET  /v1/rounds/{r}/result            (coordinator) the new global model, safetensors
+///
+/// Every refusal is a 4xx whose text says why, and is logged with the caller.
 public enum AggregatorService {
     public static let participantHeader = HTTPField.Name("Fedplane-Participant")!
     public static let samplesHeader = HTTPField.Name("Fedplane-Train-Samples")!
     public static let evaluationHeader = HTTPField.Name("Fedplane-Evaluation")!
+    /// The most a global model sent by the coordinator may take.
     static let maxModelBytes = 1 << 30
+
+    public typealias Identify = @Sendable (Request, AggregatorContext) async throws -> Caller
 
     struct Health: ResponseEncodable {
         var round: Int
         var received: [String]
     }
 
-    public static func router(state: AggregatorState, token: String) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(state: AggregatorState, identify: @escaping Identify,
+                              log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        -> Router<AggregatorContext> {
+        let router = Router(context: AggregatorContext.self)
         router.get("/v1/health") { _, _ in
             Health(round: await state.currentRound, received: await state.received)
         }
-        let rounds = router.group("/v1/rounds").add(middleware: BearerToken(token: token))
-        rounds.put("/:round/global") { request, context -> HTTPResponse.Status in
-            let r = try context.parameters.require("round", as: Int.self)
-            try await mapped { try await state.open(round: r, weights: try await bytes(request)) }
-            return .noContent
+        let rounds = router.group("/v1/rounds")
+
+        /// Runs `body` for an identified caller; refusals are logged with who and why.
+        @Sendable func guarded<T: Sendable>(_ request: Request, _ context: AggregatorContext, _ what: String,
+                                            _ body: (Caller, Int) async throws -> T) async throws -> T {
+            var caller: Caller?
+            do {
+                let c = try await identify(request, context)
+                caller = c
+                let r = try context.parameters.require("round", as: Int.self)
+                return try await mapped { try await body(c, r) }
+            } catch let e as HTTPError {
+                log("refused \(what) from \(caller.map(\.description) ?? "an unidentified caller"): HTTP \(e.status.code) \(e.body ?? "")")
+                throw e
+            }
         }
-        rounds.get("/:round/global") { _, context -> Response in
-            let r = try context.parameters.require("round", as: Int.self)
-            return model(try await mapped { try await state.globalModel(round: r) })
+        @Sendable func requireCoordinator(_ c: Caller) throws {
+            guard c == .coordinator else { throw HTTPError(.forbidden, message: "only the coordinator may do this; \(c) may not") }
+        }
+        /// The participant a contribution is from: the caller itself. A header naming someone
+        /// else is refused (a participant may only post its own update and evaluation).
+        @Sendable func contributor(_ c: Caller, _ request: Request) throws -> String {
+            guard case .participant(let name) = c else {
+                throw HTTPError(.forbidden, message: "only a participant may send updates and evaluations")
+            }
+            if let claimed = request.headers[participantHeader], claimed != name {
+                throw HTTPError(.forbidden, message: "participant \(name) may not post as \(claimed)")
+            }
+            return name
+        }
+
+        rounds.put("/:round/global") { request, context -> HTTPResponse.Status in
+            try await guarded(request, context, "PUT global") { c, r in
+                try requireCoordinator(c)
+                try await state.open(round: r, weights: try await bytes(request, limit: maxModelBytes))
+                return .noContent
+            }
+        }
+        rounds.get("/:round/global") { request, context -> Response in
+            try await guarded(request, context, "GET global") { c, r in
+                if case .participant(let name) = c { try await state.mayRead(participant: name) }
+                return model(try await state.globalModel(round: r))
+            }
         }
         rounds.post("/:round/updates") { request, context -> HTTPResponse.Status in
-            let r = try context.parameters.require("round", as: Int.self)
-            guard let participant = request.headers[participantHeader], !participant.isEmpty else {
-                throw HTTPError(.badRequest, message: "missing header Fedplane-Participant")
-            }
-            guard let samples = request.headers[samplesHeader].flatMap(Int.init) else {
-                throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Train-Samples")
-            }
-            guard let json = request.headers[evaluationHeader],
-                  let evaluation = try? JSONDecoder().decode(Evaluation.self, from: Data(json.utf8)) else {
-                throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Evaluation")
-            }
-            let body = try await bytes(request)
-            try await mapped {
+            try await guarded(request, context, "an update") { c, r in
+                let participant = try contributor(c, request)
+                // Refused before the body is read: a caller that may not contribute, or a body
+                // larger than the global model (+ a header) can be.
+                try await state.admit(round: r, participant: participant)
+                guard let limit = await state.updateLimit(round: r) else {
+                    throw HTTPError(.conflict, message: "round \(r) takes no updates")
+                }
+                guard let samples = request.headers[samplesHeader].flatMap(Int.init) else {
+                    throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Train-Samples")
+                }
+                let evaluation = try parseEvaluation(request)
+                let body = try await bytes(request, limit: limit)
                 try await state.submit(round: r, participant: participant, weights: body, trainSamples: samples, evaluation: evaluation)
+                return .accepted
             }
-            return .accepted
         }
         rounds.post("/:round/evaluations") { request, context -> HTTPResponse.Status in
-            let r = try context.parameters.require("round", as: Int.self)
-            guard let participant = request.headers[participantHeader], !participant.isEmpty,
-                  let json = request.headers[evaluationHeader],
-                  let evaluation = try? JSONDecoder().decode(Evaluation.self, from: Data(json.utf8)) else {
-                throw HTTPError(.badRequest, message: "needs headers Fedplane-Participant and Fedplane-Evaluation")
+            try await guarded(request, context, "an evaluation") { c, r in
+                let participant = try contributor(c, request)
+                try await state.admit(round: r, participant: participant)
+                let evaluation = try parseEvaluation(request)
+                _ = try await bytes(request, limit: 0)
+                try await state.submitEvaluation(round: r, participant: participant, evaluation: evaluation)
+                return .accepted
             }
-            try await mapped { try await state.submitEvaluation(round: r, participant: participant, evaluation: evaluation) }
-            return .accepted
         }
         rounds.post("/:round/close") { request, context -> AggregatorState.RoundResult in
-            let r = try context.parameters.require("round", as: Int.self)
-            let minimum = request.uri.queryParameters.get("min", as: Int.self) ?? 1
-            let aggregate = request.uri.queryParameters.get("evaluateOnly") != "1"
-            return try await mapped { try await state.close(round: r, minParticipants: minimum, aggregate: aggregate) }
+            try await guarded(request, context, "close") { c, r in
+                try requireCoordinator(c)
+                let minimum = request.uri.queryParameters.get("min", as: Int.self) ?? 1
+                let aggregate = request.uri.queryParameters.get("evaluateOnly") != "1"
+                return try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
+            }
         }
-        rounds.get("/:round/result") { _, context -> Response in
-            let r = try context.parameters.require("round", as: Int.self)
-            return model(try await mapped { try await state.result(round: r) })
+        rounds.get("/:round/result") { request, context -> Response in
+            try await guarded(request, context, "GET result") { c, r in
+                try requireCoordinator(c)
+                return model(try await state.result(round: r))
+            }
         }
         return router
     }
 
-    /// Serves on 127.0.0.1:`port` until SIGTERM/SIGINT; `onReady` runs once it listens.
-    public static func serve(port: Int, token: String, state: AggregatorState = AggregatorState(),
-                             onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = Application(
-            router: router(state: state, token: token),
-            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fedplane-aggregator"),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) })
-        try await app.runService()
+    static func parseEvaluation(_ request: Request) throws -> Evaluation {
+        guard let json = request.headers[evaluationHeader],
+              let evaluation = try? JSONDecoder().decode(Evaluation.self, from: Data(json.utf8)) else {
+            throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Evaluation")
+        }
+        return evaluation
     }
 
-    static func bytes(_ request: Request) async throws -> [UInt8] {
-        let buffer = try await request.body.collect(upTo: maxModelBytes)
-        return Array(buffer.readableBytesView)
+    /// The body, refused with 413 once it is longer than `limit`: at once when Content-Length
+    /// says so, else as soon as more has arrived (never buffered beyond the limit).
+    static func bytes(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw HTTPError(.contentTooLarge, message: "the body has \(length) bytes, more than the \(limit) allowed")
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch let e as HTTPError where e.status == .contentTooLarge {
+            throw HTTPError(.contentTooLarge, message: "the body is longer than the \(limit) bytes allowed")
+        }
     }
 
     static func model(_ bytes: [UInt8]) -> Response {
@@ -115,24 +195,57 @@ public enum AggregatorService {
     }
 }
 
-extension AggregatorState.RoundResult: ResponseEncodable {}
-
-/// Refuses calls without the run's bearer token.
-struct BearerToken: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
-              Self.equal(Array(auth.utf8.dropFirst(7)), Array(token.utf8)) else {
-            throw HTTPError(.unauthorized, message: "a valid run token is required")
-        }
-        return try await next(request, context)
+extension AggregatorService {
+    /// Serves on 127.0.0.1:`port` (0: any free port) until SIGTERM/SIGINT; `onReady` runs once it listens.
+    public static func serve(port: Int, state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil,
+                             onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(port: port, state: state, identify: identify, tls: tls, onReady: onReady).runService()
     }
 
-    /// Compares without an early exit, so timing does not tell how much of a token was right.
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    static func application(port: Int, state: AggregatorState, identify: @escaping Identify, tls: ServerTLS?,
+                            onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
+        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "fedplane-aggregator")
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), configuration: try $0.channelConfiguration()) } ?? .http1()
+        return Application(router: router(state: state, identify: identify), server: server, configuration: configuration,
+                           onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) })
+    }
+
+    /// An aggregator served in this process (tests): `stop()` ends it.
+    public final class Running: Sendable {
+        public let port: Int
+        let task: Task<Void, any Error>
+
+        init(port: Int, task: Task<Void, any Error>) {
+            self.port = port
+            self.task = task
+        }
+
+        /// Stops serving and waits until the listener is closed.
+        public func stop() async {
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
+    /// Starts serving on an ephemeral 127.0.0.1 port and returns once it listens.
+    public static func start(state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil) async throws -> Running {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try application(port: 0, state: state, identify: identify, tls: tls) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            task.cancel()
+            _ = await task.result
+            throw HTTPError(.internalServerError, message: "the aggregator did not start")
+        }
+        return Running(port: port, task: task)
     }
 }
+
+extension AggregatorState.RoundResult: ResponseEncodable {}

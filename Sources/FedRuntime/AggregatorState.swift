@@ -30,23 +30,61 @@ public actor AggregatorState {
         public var description: String
     }
 
+    /// The most training samples one update may claim: far above any real split, and small
+    /// enough that FedAvg's sums over any number of participants cannot overflow.
+    public static let maxTrainSamples = 1_000_000_000
+    /// The most classes an evaluation's confusion matrix may have.
+    public static let maxClasses = 1_000
+
+    /// The run's participants: only they may send updates and evaluations.
+    public let participants: Set<String>
     private var round = 0
     private var global: [UInt8]?
+    private var signature: ModelSignature?
+    private var closed = false
     private var updates: [String: Update] = [:]
     private var evaluations: [String: Evaluation] = [:]
     private var results: [Int: (RoundResult, [UInt8])] = [:]
 
-    public init() {}
+    public typealias Aggregation = @Sendable ([(weights: ModelWeights, samples: Int)]) throws -> ModelWeights
+    let aggregation: Aggregation
+
+    /// - Parameter aggregate: how updates combine (FedAvg weighted by training samples).
+    public init(participants: [String], aggregate: @escaping Aggregation = { try FedAvg.average($0) }) {
+        self.participants = Set(participants)
+        self.aggregation = aggregate
+    }
 
     public var currentRound: Int { round }
 
-    /// Opens round `r` with `weights` as the global model (a restart may reopen a round).
+    /// Opens round `r` with `weights` as the global model. A restarted aggregator reopens the
+    /// round it stopped in; a round that was closed is never reopened, and an earlier round never.
+    /// The global model must be a valid model with finite values.
     public func open(round r: Int, weights: [UInt8]) throws {
-        _ = try SafeTensors.decode(weights)
+        guard r >= 1 else { throw Failure(status: 400, description: "round \(r) is not a round number") }
+        guard r > round || (r == round && !closed) else {
+            throw Failure(status: 409, description: "round \(r) cannot be opened: round \(round) is \(closed ? "closed" : "open")")
+        }
+        let decoded: ModelWeights
+        do { decoded = try SafeTensors.decode(weights) } catch {
+            throw Failure(status: 400, description: "the global model is not a valid safetensors model: \(error)")
+        }
+        do { try ModelCheck.finite(decoded) } catch {
+            throw Failure(status: 422, description: "the global model is refused: \(error)")
+        }
         round = r
         global = weights
+        signature = try ModelSignature(of: weights)
+        closed = false
         updates = [:]
         evaluations = [:]
+    }
+
+    /// Refuses a caller that is not a participant of this run.
+    public func mayRead(participant: String) throws {
+        guard participants.contains(participant) else {
+            throw Failure(status: 403, description: "\(participant) is not a participant of this run")
+        }
     }
 
     public func globalModel(round r: Int) throws -> [UInt8] {
@@ -54,14 +92,45 @@ public actor AggregatorState {
         return global
     }
 
-    /// An update for the open round. A second update of the same participant (a retry on another
-    /// VM) replaces the first.
-    public func submit(round r: Int, participant: String, weights: [UInt8], trainSamples: Int, evaluation: Evaluation) throws {
+    /// The most bytes an update of round `r` may have (its body is refused beyond that, before it
+    /// is read); nil when the round does not take updates.
+    public func updateLimit(round r: Int) -> Int? {
+        guard r == round, !closed, let signature else { return nil }
+        return signature.maxFileBytes()
+    }
+
+    /// Checks that `participant` may contribute to round `r` now: a participant of the run, the
+    /// open round, nothing received from it yet.
+    public func admit(round r: Int, participant: String) throws {
+        guard participants.contains(participant) else {
+            throw Failure(status: 403, description: "\(participant) is not a participant of this run")
+        }
         guard r == round, global != nil else { throw Failure(status: 409, description: "round \(r) is not open (current round \(round))") }
-        guard trainSamples > 0 else { throw Failure(status: 400, description: "an update needs a positive sample count") }
+        guard !closed else { throw Failure(status: 409, description: "round \(r) is closed") }
+        guard updates[participant] == nil, evaluations[participant] == nil else {
+            throw Failure(status: 409, description: Self.alreadyReceived(participant: participant, round: r))
+        }
+    }
+
+    /// The refusal of a second contribution (an agent retried on another VM after its first
+    /// attempt delivered knows from it that its update counts).
+    public static func alreadyReceived(participant: String, round: Int) -> String {
+        "round \(round) already has a contribution from \(participant); the first one stands"
+    }
+
+    /// An update for the open round, once per participant: exactly the global model's tensors
+    /// (names, dtypes, shapes), finite values, a sample count in 1...maxTrainSamples and a valid
+    /// evaluation. A refused update leaves the round as it was.
+    public func submit(round r: Int, participant: String, weights: [UInt8], trainSamples: Int, evaluation: Evaluation) throws {
+        try admit(round: r, participant: participant)
+        guard (1...Self.maxTrainSamples).contains(trainSamples) else {
+            throw Failure(status: 400, description: "the sample count \(trainSamples) is outside 1...\(Self.maxTrainSamples)")
+        }
+        try Self.check(evaluation)
+        try checkClasses(evaluation)
         let decoded: ModelWeights
-        do { decoded = try SafeTensors.decode(weights) } catch {
-            throw Failure(status: 400, description: "the update is not a valid safetensors model: \(error)")
+        do { decoded = try ModelCheck.update(weights, matching: signature!) } catch {
+            throw Failure(status: 422, description: "the update is refused: \(error)")
         }
         updates[participant] = Update(weights: decoded, trainSamples: trainSamples)
         evaluations[participant] = evaluation
@@ -69,26 +138,57 @@ public actor AggregatorState {
 
     /// Only an evaluation of the open round's global model (the pass after the last round).
     public func submitEvaluation(round r: Int, participant: String, evaluation: Evaluation) throws {
-        guard r == round, global != nil else { throw Failure(status: 409, description: "round \(r) is not open (current round \(round))") }
+        try admit(round: r, participant: participant)
+        try Self.check(evaluation)
+        try checkClasses(evaluation)
         evaluations[participant] = evaluation
+    }
+
+    /// An evaluation the round can count: a square confusion matrix of at most maxClasses classes
+    /// whose counts are in 0...maxTrainSamples and sum to the evaluated samples, the same number of
+    /// classes as the round's other evaluations, a finite loss ≥ 0.
+    static func check(_ e: Evaluation) throws {
+        guard (1...maxClasses).contains(e.confusion.count), e.confusion.allSatisfy({ $0.count == e.confusion.count }) else {
+            throw Failure(status: 400, description: "the evaluation's confusion matrix must be square with 1...\(maxClasses) classes")
+        }
+        guard e.confusion.allSatisfy({ $0.allSatisfy { (0...maxTrainSamples).contains($0) } }),
+              (0...maxTrainSamples).contains(e.samples) else {
+            throw Failure(status: 400, description: "the evaluation's counts must be in 0...\(maxTrainSamples)")
+        }
+        // Counts are bounded, so the sums below cannot overflow.
+        do { try e.validate() } catch { throw Failure(status: 400, description: "the evaluation is refused: \(error)") }
+    }
+
+    func checkClasses(_ e: Evaluation) throws {
+        if let other = evaluations.values.first, other.classCount != e.classCount {
+            throw Failure(status: 400, description: "the evaluation has \(e.classCount) classes, the round's others have \(other.classCount)")
+        }
     }
 
     public var received: [String] { Set(updates.keys).union(evaluations.keys).sorted() }
 
     /// FedAvg of the round's updates (weighted by training samples) and the metrics of the
     /// round's global model from the summed confusion matrices; refuses fewer than
-    /// `minParticipants` contributions. With `aggregate` false only the evaluations count.
+    /// `minParticipants` contributions. With `aggregate` false only the evaluations count. Once
+    /// closed, the round takes nothing more.
     public func close(round r: Int, minParticipants: Int, aggregate: Bool = true) throws -> RoundResult {
         if let (done, _) = results[r] { return done }
         guard r == round, let global else { throw Failure(status: 409, description: "round \(r) is not open (current round \(round))") }
         let names = (aggregate ? Array(updates.keys) : Array(evaluations.keys)).sorted()
+        let minParticipants = max(1, minParticipants)
         guard names.count >= minParticipants else {
             throw Failure(status: 409, description: "round \(r) has \(names.count) \(aggregate ? "update" : "evaluation")\(names.count == 1 ? "" : "s"), fewer than minParticipants \(minParticipants)")
         }
         let start = Date()
         var bytes = global
+        closed = true
         if aggregate {
-            var out = try FedAvg.average(names.map { (weights: updates[$0]!.weights, samples: updates[$0]!.trainSamples) })
+            var out = try self.aggregation(names.map { (weights: updates[$0]!.weights, samples: updates[$0]!.trainSamples) })
+            // Never hand out a model that cannot train on: the round fails, the run resumes from
+            // the last good round.
+            do { try ModelCheck.finite(out) } catch {
+                throw Failure(status: 422, description: "round \(r) failed: FedAvg produced a model that is refused: \(error)")
+            }
             out.metadata = ["fedplane.round": "\(r)", "fedplane.participants": names.joined(separator: ",")]
             bytes = try SafeTensors.encode(out)
         }

@@ -1,4 +1,6 @@
 import FedDigest
+import FedHTTP
+import FedPKI
 import Foundation
 
 /// Everything a participant agent needs for one run, in one versioned file (the FL Initializer's
@@ -72,25 +74,58 @@ public struct RunConfig: Codable, Sendable, Equatable {
 }
 
 /// What one agent process is told: the run, where the aggregator is, who it is, the round.
-/// Written to the VM's working directory; the token lives only there and in the aggregator.
+/// Written to the VM's working directory (0600). It holds no secret with mutual TLS: only the
+/// paths of the participant's certificate and key and of the federation CA.
 public struct AgentAssignment: Codable, Sendable, Equatable {
     public var config: RunConfig
     public var aggregator: String
-    public var token: String
+    /// The participant's certificate and key, and the federation CA it verifies the aggregator with.
+    public var tls: ClientTLS?
     public var participant: String
     public var vm: String
     /// How long an external trainer may run (the spec's `training.retry.taskTimeout`).
     public var taskTimeoutSeconds: Double
 
-    public init(config: RunConfig, aggregator: String, token: String, participant: String, vm: String,
-                taskTimeoutSeconds: Double) {
+    public init(config: RunConfig, aggregator: String, tls: ClientTLS?,
+                participant: String, vm: String, taskTimeoutSeconds: Double) {
         self.config = config
         self.aggregator = aggregator
-        self.token = token
+        self.tls = tls
         self.participant = participant
         self.vm = vm
         self.taskTimeoutSeconds = taskTimeoutSeconds
     }
 
     public var participantIndex: Int? { config.participants.firstIndex(of: participant) }
+}
+
+/// How the aggregator process is started for a run, in one 0600 file of the run's directory:
+/// the run's participants (only they may contribute) and where its credentials are.
+public struct AggregatorLaunch: Codable, Sendable, Equatable {
+    public var federation: String
+    public var run: Int
+    public var participants: [String]
+    /// The aggregator's server certificate, key and the federation CA (mutual TLS).
+    public var tls: ServerTLS?
+    /// The client certificates admitted: `coordinator` or `participant:<name>` → fingerprint.
+    public var clients: [String: String]?
+
+    public init(federation: String, run: Int, participants: [String], tls: ServerTLS? = nil, clients: [String: String]? = nil) {
+        self.federation = federation
+        self.run = run
+        self.participants = participants
+        self.tls = tls
+        self.clients = clients
+    }
+
+    public static func read(_ path: String) throws -> AggregatorLaunch {
+        try JSONDecoder().decode(AggregatorLaunch.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Writes the file readable by its owner only.
+    public func write(to path: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try SecureFiles.writePrivate(Data(try e.encode(self)), to: URL(fileURLWithPath: path))
+    }
 }

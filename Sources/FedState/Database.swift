@@ -31,6 +31,8 @@ public final class Database {
     /// so a damaged file surfaces on the first query, not here.
     public init(path: String, mode: OpenMode = .readWrite) throws {
         var handle: OpaquePointer?
+        // A new database is private from its first byte (SQLite would create it 0644 & ~umask).
+        if case .readWriteCreate = mode { PrivateFiles.precreate(path) }
         var name = path
         if case .readOnlyFile(let immutable) = mode {
             // file: URIs percent-encode what would end the path; `path` stays the plain one.

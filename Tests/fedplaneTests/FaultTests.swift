@@ -114,7 +114,7 @@ import Testing
         #expect(r.status == 1)
         #expect(r.stderr.contains("quickstart") && r.stderr.contains("renamed"), "\(r.stderr)")
         #expect(f.localResources().count == 11, "resources were destroyed")
-        #expect(try f.sql("SELECT count(*) FROM resources") == "12")
+        #expect(try f.sql("SELECT count(*) FROM resources") == "18")
     }
 
     @Test func planWithANonLocalProviderSaysWhatIsMissing() throws {

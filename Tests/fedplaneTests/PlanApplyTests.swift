@@ -12,12 +12,12 @@ import Testing
         let f = try Federation()
         let first = try f.run(["plan", "--detailed-exitcode"])
         #expect(first.status == 2, "\(first.stderr)")
-        #expect(first.stdout.contains("Plan: 12 to add, 0 to change, 0 to replace, 0 to destroy."))
+        #expect(first.stdout.contains("Plan: 18 to add, 0 to change, 0 to replace, 0 to destroy."))
         #expect(!FileManager.default.fileExists(atPath: f.statePath), "plan wrote a state")
 
         let applied = try f.run(["apply", "--auto-approve"])
         #expect(applied.status == 0, "\(applied.stderr)")
-        #expect(applied.stdout.contains("Apply complete! Resources: 12 added, 0 changed, 0 replaced, 0 destroyed."))
+        #expect(applied.stdout.contains("Apply complete! Resources: 18 added, 0 changed, 0 replaced, 0 destroyed."))
         #expect(f.localResources().count == 11)
 
         let again = try f.run(["plan", "--detailed-exitcode"])
@@ -51,7 +51,7 @@ import Testing
 
         let destroyed = try f.run(["destroy", "--auto-approve"])
         #expect(destroyed.status == 0, "\(destroyed.stderr)")
-        #expect(destroyed.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 0 replaced, 12 destroyed."))
+        #expect(destroyed.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 0 replaced, 18 destroyed."))
         #expect(try f.run(["state", "list"]).stdout.isEmpty)
         #expect(f.localResources().isEmpty)
         #expect(try f.run(["show"]).stdout.contains("The state holds no resources."))
@@ -78,13 +78,13 @@ import Testing
         #expect(doc["federation"] as? String == "quickstart")
         #expect((doc["state"] as? [String: Any])?["serial"] as? Int == 0)
         let changes = try #require(doc["resource_changes"] as? [[String: Any]])
-        #expect(changes.count == 12)
+        #expect(changes.count == 18)
         let agg = try #require(changes.first { $0["address"] as? String == "aggregator.main" })
         #expect(agg["actions"] as? [String] == ["create"])
         #expect(agg["depends_on"] as? [String] == ["cloud.lab"])
         #expect(agg["before"] is NSNull)
         #expect((agg["after"] as? [String: Any])?["cloud"] as? String == "lab")
-        #expect((doc["summary"] as? [String: Int]) == ["add": 12, "change": 0, "replace": 0, "destroy": 0])
+        #expect((doc["summary"] as? [String: Int]) == ["add": 18, "change": 0, "replace": 0, "destroy": 0])
         #expect((doc["placement"] as? [String: Any])?["cloud"] as? String == "lab")
     }
 
@@ -137,7 +137,9 @@ import Testing
         let r = try f.run(["apply", "--auto-approve"])
         #expect(r.status == 0, "\(r.stderr)")
         let order = r.stderr.split(separator: "\n").filter { $0.hasSuffix("destroying…") }
-        #expect(order == ["assignment.hospital-c: destroying…", "participant.hospital-c: destroying…", "cloud.hospital-c: destroying…"])
+        // Its certificate (which depends on it) goes first: the participant is revoked.
+        #expect(order == ["certificate.participant-hospital-c: destroying…", "assignment.hospital-c: destroying…",
+                          "participant.hospital-c: destroying…", "cloud.hospital-c: destroying…"])
         #expect(try f.run(["plan", "--detailed-exitcode"]).status == 0)
     }
 
@@ -146,10 +148,10 @@ import Testing
         #expect(try f.run(["apply", "--auto-approve"]).status == 0)
         let show = try f.run(["state", "show", "aggregator.main"])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("endpoint") && show.stdout.contains("http://127.0.0.1:"))
+        #expect(show.stdout.contains("endpoint") && show.stdout.contains("https://127.0.0.1:"))
         let json = try f.run(["show", "--json"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect((doc["resources"] as? [Any])?.count == 12)
+        #expect((doc["resources"] as? [Any])?.count == 18)
         #expect(try f.run(["state", "show", "aggregator.nope"]).status == 1)
         let rm = try f.run(["state", "rm", "assignment.hospital-a"])
         #expect(rm.status == 0, "\(rm.stderr)")
@@ -187,9 +189,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: f.statePath))
         let yes = try onTerminal(f, "apply", answer: "yes")
         #expect(yes.status == 0, "\(yes.stdout)")
-        #expect(yes.stdout.contains("Apply complete! Resources: 12 added"))
+        #expect(yes.stdout.contains("Apply complete! Resources: 18 added"))
         let destroy = try onTerminal(f, "destroy", answer: "yes")
         #expect(destroy.stdout.contains("Destroy all resources of quickstart?"))
-        #expect(destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 0 replaced, 12 destroyed."))
+        #expect(destroy.stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 0 replaced, 18 destroyed."))
     }
 }

@@ -51,27 +51,39 @@ import Testing
         #expect(try String(contentsOf: svg, encoding: .utf8).contains("accuracy, run 1"))
     }
 
-    @Test func theRunTokenStaysOutOfStatePlansAndLogs() throws {
+    @Test func keysStayInThePKIDirectoryAndOutOfStatePlansAndLogs() throws {
         let f = try Federation()
         try f.editSpec { $0.replacingOccurrences(of: "rounds: 10", with: "rounds: 2") }
         let applied = try f.run(["apply", "--auto-approve"])
-        #expect(applied.status == 0)
-        let token = try String(contentsOf: f.localRoot.appendingPathComponent("run/1/token"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(token.count == 64)
-        let tokenFile = try FileManager.default.attributesOfItem(atPath: f.localRoot.appendingPathComponent("run/1/token").path)
-        #expect((tokenFile[.posixPermissions] as? Int) == 0o600)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let pki = f.dir.url.appendingPathComponent(".fedplane/quickstart-pki")
+        let mode = { (url: URL) in (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(try mode(pki) == 0o700)
+        let keys = try FileManager.default.contentsOfDirectory(at: pki, includingPropertiesForKeys: nil).filter { $0.pathExtension == "key" }
+        #expect(Set(keys.map(\.lastPathComponent)) == ["ca.key", "aggregator.key", "coordinator.key", "participant-hospital-a.key",
+                                                        "participant-hospital-b.key", "participant-hospital-c.key"])
+        // The base64 body of every key, to look for anywhere else.
+        var secrets: [String] = []
+        for key in keys {
+            #expect(try mode(key) == 0o600, "\(key.lastPathComponent)")
+            let pem = try String(contentsOf: key, encoding: .utf8)
+            secrets += pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.map(String.init)
+        }
+        #expect(secrets.count >= keys.count)
+        // The state records each certificate's fingerprint and expiry.
+        #expect(try f.sql("SELECT count(*) FROM resources WHERE type IN ('ca', 'certificate') AND json_extract(attributes, '$.observed.fingerprint') LIKE 'sha256:%' AND json_extract(attributes, '$.observed.notAfter') IS NOT NULL") == "6")
         let plan = try f.run(["plan", "--json"])
         let show = try f.run(["show", "--json"])
         var everything = applied.stdout + applied.stderr + plan.stdout + show.stdout
-        // Every file fedplane wrote, except the two that hold the token on purpose.
+        // Every file fedplane wrote outside the PKI directory: state, backups, logs, launch and
+        // assignment files, models.
         let e = FileManager.default.enumerator(at: f.dir.url.appendingPathComponent(".fedplane"), includingPropertiesForKeys: nil)
         while let url = e?.nextObject() as? URL {
-            guard !["token", "assignment.json"].contains(url.lastPathComponent),
-                  let data = try? Data(contentsOf: url) else { continue }
+            guard !url.path.hasPrefix(pki.path), let data = try? Data(contentsOf: url) else { continue }
             everything += String(decoding: data, as: UTF8.self)
         }
-        #expect(!everything.contains(token), "the run token leaked")
+        #expect(!everything.contains("PRIVATE KEY"))
+        for s in secrets { #expect(!everything.contains(s), "a private key leaked") }
     }
 
     @Test func aChangedHyperparameterPlansANewRunAndKeepsTheOldOne() throws {

@@ -81,7 +81,7 @@ public struct LocalProvider: Provider, VMProber {
         var attributes: [String: JSONValue] = ["workdir": .string(dir.path)]
         if kind == .aggregator, let p = port(in: dir) {
             attributes["port"] = .number(Double(p))
-            attributes["endpoint"] = .string("http://127.0.0.1:\(p)")
+            attributes["endpoint"] = .string("https://127.0.0.1:\(p)")
         }
         let relative = dir.path.hasPrefix(root.path) ? String(dir.path.dropFirst(root.path.count + 1)) : dir.path
         return ObservedResource(providerID: "local:" + relative, attributes: .object(attributes))

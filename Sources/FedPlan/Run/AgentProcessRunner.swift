@@ -34,7 +34,7 @@ struct AgentProcessRunner: TaskRunner {
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             try e.encode(assignment).write(to: file, options: .atomic)
-            // The assignment holds the run token: only its owner may read it.
+            // The assignment names the participant's key: only its owner may read it.
             chmod(file.path, 0o600)
             var args = ["agent", "--assignment", file.path, "--round", "\(task.round)"]
             if evaluateOnly { args.append("--evaluate-only") }

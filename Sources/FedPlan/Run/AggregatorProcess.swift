@@ -8,20 +8,20 @@ import Foundation
 final class AggregatorProcess {
     let workdir: URL
     let port: Int
-    let tokenFile: URL
+    let configFile: URL
     private var process: ChildProcess?
 
-    init(workdir: URL, port: Int, tokenFile: URL) {
+    init(workdir: URL, port: Int, configFile: URL) {
         self.workdir = workdir
         self.port = port
-        self.tokenFile = tokenFile
+        self.configFile = configFile
     }
 
     func start() throws {
         stopLeftover()
         let ready = workdir.appendingPathComponent("ready")
         try? FileManager.default.removeItem(at: ready)
-        let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--token-file", tokenFile.path, "--ready-file", ready.path],
+        let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--config", configFile.path, "--ready-file", ready.path],
                                        in: workdir, log: "aggregator.log")
         try? Data("\(p.pid)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
         process = p

@@ -60,7 +60,6 @@ struct RunCoordinator {
         let config = Self.config(spec, run: number)
         let runDir = workspace.localRoot.appendingPathComponent("run/\(number)")
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        let token = try Self.token(in: runDir)
         let models = ModelStore(root: workspace.modelRoot)
         let local = LocalProvider(root: workspace.localRoot)
         let snapshot = try store.snapshot()
@@ -68,11 +67,15 @@ struct RunCoordinator {
               let port = agg.observed["port"]?.numberValue, let workdir = agg.observed["workdir"]?.stringValue else {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
-        let endpoint = "http://127.0.0.1:\(Int(port))"
-        let aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port),
-                                           tokenFile: runDir.appendingPathComponent("token"))
+        // Mutual TLS: the aggregator's launch file (0600) names its certificate, the CA and the
+        // client certificates it admits; the coordinator and each agent present their own.
+        let credentials = try RunCredentials(pki: workspace.pki, config: config, run: number, port: Int(port))
+        let endpoint = credentials.endpoint
+        let launchFile = runDir.appendingPathComponent("aggregator.json")
+        try credentials.launch.write(to: launchFile.path)
+        let aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile)
         defer { aggregator.stop() }
-        let client = AggregatorClient(base: endpoint, token: token)
+        let client = AggregatorClient(base: endpoint, tls: credentials.coordinator)
 
         // Resume after the last committed round. The state is the truth: a checkpoint that ran
         // ahead of it (the state lost its write-ahead log in a crash) or behind it (killed between
@@ -114,7 +117,7 @@ struct RunCoordinator {
                         try aggregator.ensureRunning()
                         try client.open(round: r, global: global)
                         let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
-                            AgentAssignment(config: config, aggregator: endpoint, token: token, participant: participant, vm: vm,
+                            AgentAssignment(config: config, aggregator: endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
                                             taskTimeoutSeconds: taskTimeout)
                         }, evaluateOnly: evaluateOnly)
                         let orchestrator = RoundOrchestrator(retry: spec.training.retry)
@@ -224,18 +227,6 @@ struct RunCoordinator {
         let drops = outcome.dropouts.map(\.participant)
         if !drops.isEmpty { s += "; dropped out: \(drops.joined(separator: ", "))" }
         return s
-    }
-
-    /// The run's bearer token: random, in a 0600 file of the run's directory, never in state or logs.
-    static func token(in dir: URL) throws -> String {
-        let file = dir.appendingPathComponent("token")
-        if let t = try? String(contentsOf: file, encoding: .utf8), !t.isEmpty { return t.trimmingCharacters(in: .whitespacesAndNewlines) }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        let t = Hex.encode(bytes)
-        _ = FileManager.default.createFile(atPath: file.path, contents: Data(t.utf8), attributes: [.posixPermissions: 0o600])
-        return t
     }
 }
 

@@ -31,7 +31,7 @@ extension Fedplane {
                     for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }
                 }
                 if let out {
-                    let written = try OutputFile(out).write(try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version))
+                    let written = try OutputFile(out, newFileMode: 0o600).write(try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version))
                     if !output.json && !written.toStandardOutput {
                         print("\nSaved the plan to \(out). Apply exactly this plan with: \(Hint.command("apply \(Hint.shellQuoted(out))", spec: spec, statePath: state.path))")
                     }

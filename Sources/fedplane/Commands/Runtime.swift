@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedPlan
 import FedRuntime
+import FedTrain
 import Foundation
 
 extension Fedplane {
@@ -13,19 +14,24 @@ extension Fedplane {
         @Option(help: "Port to listen on, on 127.0.0.1 (0: any free port).")
         var port: Int = 0
 
-        @Option(name: .customLong("token-file"), help: "A file holding the run's bearer token.")
-        var tokenFile: String
+        @Option(help: "The run's aggregator file written by apply (participants, credentials' paths).")
+        var config: String
 
         @Option(name: .customLong("ready-file"), help: "Write the listening port here once ready.")
         var readyFile: String?
 
         func run() throws {
-            let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw ValidationError("the token file \(tokenFile) is empty") }
+            let launch = try AggregatorLaunch.read(config)
+            // TLS only: identity comes from the client certificate.
+            guard launch.tls != nil else { throw ValidationError("the aggregator file \(config) names no TLS credentials") }
+            let identity = try CertificateIdentity(launch: launch)
+            let identify: AggregatorService.Identify = { _, context in try await identity.identify(context.channel) }
+            let state = AggregatorState(participants: launch.participants)
             let ready = readyFile
+            let tls = launch.tls
             let failure: String? = Blocking.run {
                 do {
-                    try await AggregatorService.serve(port: port, token: token) { bound in
+                    try await AggregatorService.serve(port: port, state: state, identify: identify, tls: tls) { bound in
                         if let ready { try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: ready), options: .atomic) }
                     }
                     return nil
@@ -65,10 +71,30 @@ extension Fedplane {
                     if parts.count == 1, let ms = UInt32(parts[0]) { usleep(ms * 1000) }
                     if parts.count == 2, parts[0] == Substring(a.participant), let ms = UInt32(parts[1]) { usleep(ms * 1000) }
                 }
-                try Agent(assignment: a).run(round: round, evaluateOnly: evaluateOnly)
+                // Test support: a hostile participant, `participant:nan|inf|samples|names`.
+                var tamper: (@Sendable (LocalUpdate) -> LocalUpdate)?
+                if let poison = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_POISON"] {
+                    let parts = poison.split(separator: ":").map(String.init)
+                    if parts.count == 2, parts[0] == a.participant { tamper = Self.poison(parts[1]) }
+                }
+                try Agent(assignment: a, tamper: tamper).run(round: round, evaluateOnly: evaluateOnly)
             } catch {
                 Console.stderr("error: agent: \(error)")
                 throw ExitCode.failure
+            }
+        }
+
+        static func poison(_ kind: String) -> @Sendable (LocalUpdate) -> LocalUpdate {
+            { update in
+                var u = update
+                switch kind {
+                case "nan": u.weights.tensors[0].tensor.values[0] = .nan
+                case "inf": u.weights.tensors[0].tensor.values[0] = .infinity
+                case "samples": u.trainSamples = Int.max
+                case "names": u.weights.tensors[0].name += "-renamed"
+                default: break
+                }
+                return u
             }
         }
     }

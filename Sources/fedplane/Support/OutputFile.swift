@@ -18,8 +18,14 @@ private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { w
 /// - A directory or a missing parent directory is a plain error.
 struct OutputFile {
     let path: String
+    /// The mode of a regular file this write creates or replaces; nil keeps an existing file's
+    /// mode and creates new ones 0644. Saved plans pass 0600: they stay private whatever was there.
+    let newFileMode: mode_t?
 
-    init(_ path: String) { self.path = path }
+    init(_ path: String, newFileMode: mode_t? = nil) {
+        self.path = path
+        self.newFileMode = newFileMode
+    }
 
     /// What a write reached: whether that was this process's standard output (then status
     /// messages belong on stderr, not mixed into the data).
@@ -51,14 +57,14 @@ struct OutputFile {
             let e = errno
             guard e == ENOENT else { throw Failure(path: path, reason: Self.reason(e)) }
             try checkParent()
-            try atomicWrite(path, bytes, mode: nil)
+            try atomicWrite(path, bytes, mode: newFileMode)
             return Written(toStandardOutput: false)
         }
         switch st.st_mode & S_IFMT {
         case S_IFDIR:
             throw Failure(path: path, reason: "it is a directory; name a file in it, e.g. \(path.hasSuffix("/") ? path : path + "/")FILE")
         case S_IFREG:
-            try atomicWrite(path, bytes, mode: st.st_mode & 0o7777)
+            try atomicWrite(path, bytes, mode: newFileMode ?? st.st_mode & 0o7777)
             return Written(toStandardOutput: false)
         case S_IFLNK:
             var target = stat()
@@ -72,7 +78,7 @@ struct OutputFile {
             case S_IFREG:
                 guard let resolved = realpath(path, nil) else { throw Failure(path: path, reason: Self.reason(errno)) }
                 defer { free(resolved) }
-                try atomicWrite(String(cString: resolved), bytes, mode: target.st_mode & 0o7777)
+                try atomicWrite(String(cString: resolved), bytes, mode: newFileMode ?? target.st_mode & 0o7777)
                 return Written(toStandardOutput: false)
             default:
                 return try writeInto(bytes, flags: 0)

@@ -1,0 +1,192 @@
+import FedCloud
+import FedDigest
+import FedHTTP
+import FedPKI
+import FedRuntime
+import FedSpec
+import FedState
+import Foundation
+
+/// The federation's PKI as resources of the plan: `ca.main` (the federation CA),
+/// `certificate.aggregator` (server: the addresses it is reached at), `certificate.coordinator`
+/// (fedplane itself) and `certificate.participant-<name>` (one per participant). The state
+/// records each one's fingerprint, serial, names and expiry, never a key. A plan replaces a
+/// certificate whose addresses change, that expires within `rotationThreshold`, or whose CA is
+/// replaced; a participant removed from the spec has its certificate destroyed (and the
+/// aggregator admits only the current certificates of the run's participants).
+public enum CertificatePlanning {
+    public static let rotationThreshold: TimeInterval = 30 * 86_400
+    public static let provider = "pki"
+
+    static func address(_ id: FederationIdentity) -> String { "certificate.\(id.fileStem)" }
+
+    /// Where the aggregator is reached: loopback on this machine.
+    static func aggregatorAddresses(_ placement: Placement, spec: Spec) -> [String] {
+        ["127.0.0.1", "localhost"]
+    }
+
+    static func desired(spec: Spec, placement: Placement, state: StateSnapshot?, now: Date) -> [DesiredResource] {
+        let federation = spec.metadata.name
+        let recorded = Dictionary(uniqueKeysWithValues: (state?.resources ?? []).map { ($0.address, RecordedResource($0)) })
+        func expiring(_ address: String) -> String? {
+            guard let r = recorded[address], !r.isPending, let text = r.observed["notAfter"]?.stringValue,
+                  let notAfter = try? Date(text, strategy: .iso8601) else { return nil }
+            let days = Int((notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
+            guard notAfter.timeIntervalSince(now) < rotationThreshold else { return nil }
+            return days < 0 ? "it expired on \(text)" : "it expires on \(text), in \(days) day\(days == 1 ? "" : "s"), within the \(Int(rotationThreshold / 86_400))-day rotation threshold"
+        }
+        var out: [DesiredResource] = []
+        let caAddress = "ca.main"
+        let caReplaced = recorded[caAddress] == nil ? nil : expiring(caAddress)
+        var ca = DesiredResource(address: caAddress, kind: .ca, cloud: "", provider: provider,
+                                 inputs: ["federation": .string(federation), "algorithm": "ECDSA P-256 SHA-256",
+                                          "validityDays": .number(FederationPKI.caValidity / 86_400)],
+                                 dependsOn: [], replaceOn: ["federation", "algorithm"], note: "the federation's certificate authority")
+        ca.forceReplace = caReplaced
+        out.append(ca)
+        let caFingerprint = recorded[caAddress]?.observed["fingerprint"]?.stringValue
+
+        var leaves: [(FederationIdentity, [String: JSONValue], [String])] = [
+            (.aggregator, ["role": "server", "addresses": .array(aggregatorAddresses(placement, spec: spec).map { .string($0) })],
+             ["ca.main", "aggregator.main"]),
+            (.coordinator, ["role": "client", "uri": .string(FederationIdentity.coordinator.uri(federation: federation)!)], ["ca.main"]),
+        ]
+        for p in spec.participants {
+            let id = FederationIdentity.participant(p.name)
+            leaves.append((id, ["role": "client", "uri": .string(id.uri(federation: federation)!)], ["ca.main", "participant.\(p.name)"]))
+        }
+        for (id, inputs, deps) in leaves {
+            var inputs = inputs
+            inputs["validityDays"] = .number(FederationPKI.leafValidity / 86_400)
+            let address = address(id)
+            var d = DesiredResource(address: address, kind: .certificate, cloud: "", provider: provider, inputs: inputs,
+                                    dependsOn: deps, replaceOn: ["role", "addresses", "uri"], note: nil)
+            if let r = recorded[address], !r.isPending {
+                if recorded[caAddress] == nil || caReplaced != nil {
+                    d.forceReplace = "ca.main is replaced: a new CA issues it again"
+                } else if let issuer = r.observed["issuer"]?.stringValue, let caFingerprint, issuer != caFingerprint {
+                    d.forceReplace = "it was issued by another CA (\(issuer.prefix(19))…) than ca.main (\(caFingerprint.prefix(19))…)"
+                } else if let why = expiring(address) {
+                    d.forceReplace = why
+                }
+            }
+            out.append(d)
+        }
+        return out
+    }
+}
+
+/// Realises `ca.main` and `certificate.*` as files of the federation's PKI directory (0700, keys
+/// 0600). Idempotent by address: creating what exists and still fits (same names, signed by the
+/// current CA, far from expiry) adopts it.
+struct CertificateProvider: Provider {
+    var kind: String { CertificatePlanning.provider }
+    let pki: FederationPKI
+
+    static func identity(_ address: String) -> FederationIdentity? {
+        let stem = address.dropFirst("certificate.".count)
+        if stem == "aggregator" { return .aggregator }
+        if stem == "coordinator" { return .coordinator }
+        if stem.hasPrefix("participant-") { return .participant(String(stem.dropFirst("participant-".count))) }
+        return nil
+    }
+
+    func create(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
+        do {
+            if request.kind == .ca {
+                if let s = try pki.authoritySummary(), s.notAfter.timeIntervalSinceNow > CertificatePlanning.rotationThreshold {
+                    return Self.observed(s, address: request.address)
+                }
+                return Self.observed(try pki.createAuthority(), address: request.address)
+            }
+            guard let id = Self.identity(request.address) else { throw PKIError("not a certificate address") }
+            var addresses: [String] = []
+            if case .array(let xs)? = request.inputs["addresses"] { addresses = xs.compactMap(\.stringValue) }
+            let wanted = id == .aggregator ? addresses : [id.uri(federation: pki.federation)!]
+            let ca = try pki.authoritySummary()
+            if let s = try pki.summary(id), let ca, s.issuerFingerprint == ca.fingerprint, Set(s.names) == Set(wanted),
+               s.notAfter.timeIntervalSinceNow > CertificatePlanning.rotationThreshold {
+                return Self.observed(s, address: request.address)
+            }
+            return Self.observed(try pki.issue(id, addresses: addresses), address: request.address)
+        } catch {
+            throw ProviderError(provider: kind, address: request.address, operation: "create", message: "\(error)", retryable: false)
+        }
+    }
+
+    func read(address: String, kind: ResourceKind) throws(ProviderError) -> ObservedResource? {
+        do {
+            if kind == .ca { return try pki.authoritySummary().map { Self.observed($0, address: address) } }
+            guard let id = Self.identity(address) else { return nil }
+            return try pki.summary(id).map { Self.observed($0, address: address) }
+        } catch {
+            throw ProviderError(provider: self.kind, address: address, operation: "read", message: "\(error)", retryable: false)
+        }
+    }
+
+    func update(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource { try create(request) }
+
+    func delete(address: String, kind: ResourceKind) throws(ProviderError) {
+        if kind == .ca {
+            try? FileManager.default.removeItem(at: pki.caKeyFile)
+            try? FileManager.default.removeItem(at: pki.caCertificateFile)
+        } else if let id = Self.identity(address) {
+            pki.remove(id)
+        }
+        // The directory goes with its last file (destroy).
+        if let left = try? FileManager.default.contentsOfDirectory(atPath: pki.directory.path), left.isEmpty {
+            try? FileManager.default.removeItem(at: pki.directory)
+        }
+    }
+
+    /// What the state records: fingerprints, serial, names and dates; never a key.
+    static func observed(_ s: CertificateSummary, address: String) -> ObservedResource {
+        var a: [String: JSONValue] = [
+            "fingerprint": .string(s.fingerprint), "serial": .string(s.serial),
+            "notBefore": .string(s.notBefore.formatted(.iso8601)), "notAfter": .string(s.notAfter.formatted(.iso8601)),
+            "names": .array(s.names.map { .string($0) }),
+        ]
+        if let i = s.issuerFingerprint { a["issuer"] = .string(i) }
+        return ObservedResource(providerID: s.fingerprint, attributes: .object(a))
+    }
+}
+
+/// A run's credentials, from the federation's PKI: the aggregator's launch file (its server
+/// certificate, the CA, and the client certificates it admits — the coordinator's and those of
+/// the run's participants, pinned by fingerprint), the coordinator's client TLS and each
+/// participant's. Only paths and fingerprints: keys stay in their 0600 files.
+struct RunCredentials {
+    let endpoint: String
+    let launch: AggregatorLaunch
+    let coordinator: ClientTLS
+    let pki: FederationPKI
+
+    init(pki: FederationPKI, config: RunConfig, run: Int, port: Int) throws {
+        self.pki = pki
+        endpoint = "https://127.0.0.1:\(port)"
+        var clients: [String: String] = [:]
+        let ids = [FederationIdentity.aggregator, .coordinator] + config.participants.map { FederationIdentity.participant($0) }
+        for id in ids {
+            guard let s = try pki.summary(id) else {
+                throw RunCoordinator.Failure(description: "run.\(run) needs \(CertificatePlanning.address(id)), which does not exist in \(pki.directory.path)")
+            }
+            switch id {
+            case .coordinator: clients[Caller.coordinator.label] = s.fingerprint
+            case .participant(let name): clients[Caller.participant(name).label] = s.fingerprint
+            case .aggregator: break
+            }
+        }
+        launch = AggregatorLaunch(
+            federation: config.federation, run: run, participants: config.participants,
+            tls: ServerTLS(caFile: pki.caCertificateFile.path, certificateFile: pki.certificateFile(.aggregator).path,
+                           keyFile: pki.keyFile(.aggregator).path),
+            clients: clients)
+        coordinator = Self.client(pki, .coordinator)
+    }
+
+    func participant(_ name: String) -> ClientTLS { Self.client(pki, .participant(name)) }
+
+    static func client(_ pki: FederationPKI, _ id: FederationIdentity) -> ClientTLS {
+        ClientTLS(caFile: pki.caCertificateFile.path, certificateFile: pki.certificateFile(id).path, keyFile: pki.keyFile(id).path)
+    }
+}
