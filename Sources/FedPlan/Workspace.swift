@@ -79,7 +79,14 @@ public struct Workspace: Sendable {
         do {
             try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path)
             let store = try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
-            for w in PrivateFiles.warnings(statePath: statePath) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            var warnings = PrivateFiles.warnings(statePath: statePath)
+            // The federation's keys: the directory 0700, every key 0600.
+            let keys = ((try? FileManager.default.contentsOfDirectory(atPath: pki.directory.path)) ?? []).filter { $0.hasSuffix(".key") }.sorted()
+            if let m = PrivateFiles.mode(pki.directory.path), m & 0o077 != 0 {
+                warnings.append("the key directory \(pki.directory.path) is \(String(m, radix: 8)), readable by others; fedplane creates it 0700 (chmod 700 \(pki.directory.path))")
+            }
+            warnings += keys.compactMap { PrivateFiles.warning(file: pki.directory.appendingPathComponent($0).path) }
+            for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             return store
         } catch let e as DatabaseError where e.isNotWritable {
             throw StateStoreError.readOnly(path: statePath, needs: "changes")

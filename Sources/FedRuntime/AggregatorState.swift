@@ -46,11 +46,13 @@ public actor AggregatorState {
     private var evaluations: [String: Evaluation] = [:]
     private var results: [Int: (RoundResult, [UInt8])] = [:]
 
-    public typealias Aggregation = @Sendable ([(weights: ModelWeights, samples: Int)]) throws -> ModelWeights
+    /// How a round's updates combine, given the round's global model.
+    public typealias Aggregation = @Sendable ([(weights: ModelWeights, samples: Int)], ModelWeights) throws -> ModelWeights
     let aggregation: Aggregation
 
-    /// - Parameter aggregate: how updates combine (FedAvg weighted by training samples).
-    public init(participants: [String], aggregate: @escaping Aggregation = { try FedAvg.average($0) }) {
+    /// - Parameter aggregate: how updates combine (FedAvg weighted by training samples unless
+    ///   an `AggregationRule` says otherwise).
+    public init(participants: [String], aggregate: @escaping Aggregation = { updates, _ in try FedAvg.average(updates) }) {
         self.participants = Set(participants)
         self.aggregation = aggregate
     }
@@ -183,7 +185,8 @@ public actor AggregatorState {
         var bytes = global
         closed = true
         if aggregate {
-            var out = try self.aggregation(names.map { (weights: updates[$0]!.weights, samples: updates[$0]!.trainSamples) })
+            var out = try self.aggregation(names.map { (weights: updates[$0]!.weights, samples: updates[$0]!.trainSamples) },
+                                           try SafeTensors.decode(global))
             // Never hand out a model that cannot train on: the round fails, the run resumes from
             // the last good round.
             do { try ModelCheck.finite(out) } catch {

@@ -1,6 +1,7 @@
 import FedDigest
 import FedHTTP
 import FedPKI
+import FedWeights
 import Foundation
 
 /// Everything a participant agent needs for one run, in one versioned file (the FL Initializer's
@@ -109,6 +110,8 @@ public struct AggregatorLaunch: Codable, Sendable, Equatable {
     public var tls: ServerTLS?
     /// The client certificates admitted: `coordinator` or `participant:<name>` → fingerprint.
     public var clients: [String: String]?
+    /// How updates combine (nil: FedAvg).
+    public var aggregation: AggregationRule?
 
     public init(federation: String, run: Int, participants: [String], tls: ServerTLS? = nil, clients: [String: String]? = nil) {
         self.federation = federation
@@ -127,5 +130,38 @@ public struct AggregatorLaunch: Codable, Sendable, Equatable {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
         try SecureFiles.writePrivate(Data(try e.encode(self)), to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A robust aggregation rule for the aggregator (off by default: FedAvg). `median` and
+/// `trimmed-mean` combine per coordinate, one vote per participant; `clipNorm` first bounds the
+/// L2 norm of each update's change from the global model. They limit what one finite but
+/// harmful update can do; they do not detect it.
+public struct AggregationRule: Codable, Sendable, Equatable {
+    public enum Method: String, Codable, Sendable { case fedavg, median, trimmedMean = "trimmed-mean" }
+    public var method: Method
+    /// The fraction dropped at each end per coordinate (trimmed-mean), in [0, 0.5).
+    public var trim: Double?
+    public var clipNorm: Double?
+
+    public init(method: Method, trim: Double? = nil, clipNorm: Double? = nil) {
+        self.method = method
+        self.trim = trim
+        self.clipNorm = clipNorm
+    }
+
+    public var aggregation: AggregatorState.Aggregation {
+        let rule = self
+        return { updates, global in
+            var updates = updates
+            if let c = rule.clipNorm {
+                updates = try updates.map { (weights: try RobustAggregation.clipped($0.weights, global: global, maxNorm: c), samples: $0.samples) }
+            }
+            switch rule.method {
+            case .fedavg: return try FedAvg.average(updates)
+            case .median: return try RobustAggregation.median(updates.map(\.weights))
+            case .trimmedMean: return try RobustAggregation.trimmedMean(updates.map(\.weights), trim: rule.trim ?? 0.1)
+            }
+        }
     }
 }

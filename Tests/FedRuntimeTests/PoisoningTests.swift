@@ -129,7 +129,7 @@ import Testing
     @Test func aRoundWhoseAggregateIsNotFiniteFailsAndHandsOutNothing() async throws {
         // An aggregation that yields a NaN (as a float32 overflow of finite updates could): the
         // round fails, no result exists, and the state keeps nothing of it.
-        let state = AggregatorState(participants: Material.participants, aggregate: { updates in
+        let state = AggregatorState(participants: Material.participants, aggregate: { updates, _ in
             var out = try FedAvg.average(updates)
             out.tensors[0].tensor.values[0] = .nan
             return out
@@ -144,5 +144,28 @@ import Testing
             "\(e)".contains("round 1 failed") && "\(e)".contains("non-finite")
         }
         await #expect(throws: AggregatorState.Failure.self) { try await state.result(round: 1) }
+    }
+
+    @Test func aRobustRuleLimitsAFiniteButHarmfulUpdate() async throws {
+        // A participant sends a finite update scaled 1000×: it passes every check (it is well
+        // formed), FedAvg follows it, the coordinate-wise median and a norm clip do not.
+        let a = try Material.honest("hospital-a"), b = try Material.honest("hospital-b"), c = try Material.honest("hospital-c")
+        var harmful = c.weights
+        for i in harmful.tensors.indices { harmful.tensors[i].tensor.values = harmful.tensors[i].tensor.values.map { $0 * 1000 } }
+        func run(_ rule: AggregationRule?) async throws -> ModelWeights {
+            let state = rule.map { AggregatorState(participants: Material.participants, aggregate: $0.aggregation) }
+                ?? AggregatorState(participants: Material.participants)
+            try await state.open(round: 1, weights: Material.global)
+            for (p, u, w) in [("hospital-a", a, a.weights), ("hospital-b", b, b.weights), ("hospital-c", c, harmful)] {
+                try await state.submit(round: 1, participant: p, weights: try SafeTensors.encode(w), trainSamples: u.trainSamples, evaluation: u.evaluation)
+            }
+            _ = try await state.close(round: 1, minParticipants: 3)
+            return try SafeTensors.decode(try await state.result(round: 1))
+        }
+        func largest(_ m: ModelWeights) -> Float { m.tensors.flatMap(\.tensor.values).map(abs).max() ?? 0 }
+        let honestLargest = max(largest(a.weights), largest(b.weights), largest(c.weights), largest(Material.globalWeights))
+        #expect(largest(try await run(nil)) > 10 * honestLargest, "FedAvg follows the scaled update")
+        #expect(largest(try await run(AggregationRule(method: .median))) <= honestLargest)
+        #expect(largest(try await run(AggregationRule(method: .fedavg, clipNorm: 1))) <= honestLargest + 1)
     }
 }

@@ -96,7 +96,9 @@ import Testing
         #expect(try mode(root + "/quickstart-pki/ca.key") == 0o600)
         chmod(f.statePath, 0o644)
         chmod(root, 0o755)
+        chmod(root + "/quickstart-pki/participant-hospital-b.key", 0o640)
         let plan = try f.run(["plan"])
+        #expect(plan.stderr.contains("warning: \(root)/quickstart-pki/participant-hospital-b.key is 640, readable by others"), "\(plan.stderr)")
         #expect(plan.stderr.contains("warning: \(f.statePath) is 644, readable by others"), "\(plan.stderr)")
         #expect(plan.stderr.contains("the state directory \(root) is 755"), "\(plan.stderr)")
     }

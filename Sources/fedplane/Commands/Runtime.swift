@@ -26,7 +26,8 @@ extension Fedplane {
             guard launch.tls != nil else { throw ValidationError("the aggregator file \(config) names no TLS credentials") }
             let identity = try CertificateIdentity(launch: launch)
             let identify: AggregatorService.Identify = { _, context in try await identity.identify(context.channel) }
-            let state = AggregatorState(participants: launch.participants)
+            let state = launch.aggregation.map { AggregatorState(participants: launch.participants, aggregate: $0.aggregation) }
+                ?? AggregatorState(participants: launch.participants)
             let ready = readyFile
             let tls = launch.tls
             let failure: String? = Blocking.run {
