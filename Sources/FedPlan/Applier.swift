@@ -55,8 +55,28 @@ public struct Applier {
         self.progress = progress
     }
 
+    /// Carries `plan` out and records it in the audit trail: who ran it, from where, which plan
+    /// (its checksum) and how it ended. The row is committed before the first step, so an apply
+    /// killed outright stays visible as `running`.
     public func apply(_ plan: Plan) throws -> Outcome {
         let applyID = UUID().uuidString.lowercased()
+        let checksum = (try? PlanFile.checksum(plan)) ?? "unknown"
+        try store.write { tx in
+            try tx.operationStart(applyID: applyID, operation: plan.mode == .destroy ? "destroy" : "apply", owner: store.owner,
+                                  planChecksum: checksum, planSummary: plan.summaryLine)
+        }
+        do {
+            let outcome = try apply(plan, applyID: applyID)
+            try store.write { tx in try tx.operationFinish(applyID: applyID, result: .succeeded, detail: outcome.summary) }
+            return outcome
+        } catch {
+            let result: OperationRecord.Result = error is Interrupted || Shutdown.signal != nil ? .interrupted : .failed
+            try? store.write { tx in try tx.operationFinish(applyID: applyID, result: result, detail: "\(error)") }
+            throw error
+        }
+    }
+
+    private func apply(_ plan: Plan, applyID: String) throws -> Outcome {
         var outcome = Outcome()
         for (i, planned) in plan.executionOrder.enumerated() {
             let step = i + 1

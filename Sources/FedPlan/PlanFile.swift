@@ -33,11 +33,6 @@ public enum PlanFile {
         return try e.encode(env) + Data("\n".utf8)
     }
 
-    /// Saves a plan file readable by its owner only (0600).
-    public static func write(_ plan: Plan, specPath: String, toolVersion: String, to path: String) throws {
-        try PrivateFiles.write(try encode(plan, specPath: specPath, toolVersion: toolVersion), to: path)
-    }
-
     public static func decode(_ data: Data, path: String) throws -> (plan: Plan, specPath: String) {
         guard let env = try? JSONDecoder().decode(Envelope.self, from: data) else {
             throw Unusable(path: path, reason: "it is not a fedplane plan file (or it is damaged)")

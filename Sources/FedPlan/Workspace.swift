@@ -75,24 +75,33 @@ public struct Workspace: Sendable {
     /// in a directory that cannot be written opens read-only.
     public func openState(create: Bool) throws -> StateStore? {
         if !create && !stateExists { return nil }
-        if !create { return try StateStore.openForReading(path: statePath, federation: spec.metadata.name) }
+        if !create {
+            let store = try StateStore.openForReading(path: statePath, federation: spec.metadata.name)
+            reportWideFiles()
+            return store
+        }
         do {
             try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path)
             let store = try StateStore.open(path: statePath, federation: spec.metadata.name, create: create)
-            var warnings = PrivateFiles.warnings(statePath: statePath)
-            // The federation's keys: the directory 0700, every key 0600.
-            let keys = ((try? FileManager.default.contentsOfDirectory(atPath: pki.directory.path)) ?? []).filter { $0.hasSuffix(".key") }.sorted()
-            if let m = PrivateFiles.mode(pki.directory.path), m & 0o077 != 0 {
-                warnings.append("the key directory \(pki.directory.path) is \(String(m, radix: 8)), readable by others; fedplane creates it 0700 (chmod 700 \(pki.directory.path))")
-            }
-            warnings += keys.compactMap { PrivateFiles.warning(file: pki.directory.appendingPathComponent($0).path) }
-            for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            reportWideFiles()
             return store
         } catch let e as DatabaseError where e.isNotWritable {
             throw StateStoreError.readOnly(path: statePath, needs: "changes")
         } catch let e as CocoaError where [.fileWriteNoPermission, .fileWriteVolumeReadOnly, .fileWriteUnknown].contains(e.code) {
             throw StateStoreError.readOnly(path: statePath, needs: "changes")
         }
+    }
+
+    /// Warns (on stderr) about the state directory, state files, key directory or keys that
+    /// others can read: fedplane creates them private, but does not change what it finds.
+    func reportWideFiles() {
+        var warnings = PrivateFiles.warnings(statePath: statePath)
+        let keys = ((try? FileManager.default.contentsOfDirectory(atPath: pki.directory.path)) ?? []).filter { $0.hasSuffix(".key") }.sorted()
+        if let m = PrivateFiles.mode(pki.directory.path), m & 0o077 != 0 {
+            warnings.append("the key directory \(pki.directory.path) is \(String(m, radix: 8)), readable by others; fedplane creates it 0700 (chmod 700 \(pki.directory.path))")
+        }
+        warnings += keys.compactMap { PrivateFiles.warning(file: pki.directory.appendingPathComponent($0).path) }
+        for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
     }
 
     /// The plan for this spec against `state`, asking providers what exists.

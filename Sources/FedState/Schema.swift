@@ -16,6 +16,7 @@ enum Schema {
         Migration(version: 1, sql: version1),
         Migration(version: 2, sql: version2),
         Migration(version: 3, sql: version3),
+        Migration(version: 4, sql: version4),
     ]
 
     /// Identity, managed resources, the apply journal and the writer lock.
@@ -108,5 +109,26 @@ enum Schema {
             created_at  TEXT    NOT NULL
         );
         CREATE INDEX models_run_round ON models (run, round);
+        """
+
+    /// The audit trail: one row per apply or destroy — who ran it, from which host, which plan
+    /// (its checksum, the one a saved plan file carries) and how it ended. Its steps are the
+    /// `apply_journal` rows with the same `apply_id`.
+    static let version4 = """
+        CREATE TABLE operations (
+            apply_id      TEXT    PRIMARY KEY,
+            operation     TEXT    NOT NULL,
+            who           TEXT    NOT NULL,
+            host          TEXT    NOT NULL,
+            pid           INTEGER NOT NULL,
+            version       TEXT    NOT NULL,
+            plan_checksum TEXT    NOT NULL,
+            plan_summary  TEXT    NOT NULL,
+            started_at    TEXT    NOT NULL,
+            finished_at   TEXT,
+            result        TEXT    NOT NULL CHECK (result IN ('running', 'succeeded', 'failed', 'interrupted')),
+            detail        TEXT
+        );
+        CREATE INDEX operations_started ON operations (started_at);
         """
 }

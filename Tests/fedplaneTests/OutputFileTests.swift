@@ -172,10 +172,11 @@ import Testing
         // A real aggregator process recorded as the aggregator's: show says it runs, then that
         // it stopped once it is killed.
         let workdir = f.localRoot.appendingPathComponent("aggregator/main")
-        let token = try f.dir.write("token", "t0ken")
+        // The run's own launch file (its TLS credentials and participants), as apply starts it.
+        let launch = f.localRoot.appendingPathComponent("run/1/aggregator.json")
         let p = Process()
         p.executableURL = CLI.binary
-        p.arguments = ["aggregator", "--port", "0", "--token-file", token.path]
+        p.arguments = ["aggregator", "--port", "0", "--config", launch.path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
