@@ -19,9 +19,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var strategy: String
         public var minParticipants: Int
         public var seed: UInt64
+        /// A robust rule's settings (nil for FedAvg without clipping, so FedAvg runs keep the
+        /// configuration hash they had before robust rules existed).
+        public var aggregation: AggregationRule?
 
         public init(rounds: Int, epochs: Int, batchSize: Int, learningRate: Double, strategy: String,
-                    minParticipants: Int, seed: UInt64) {
+                    minParticipants: Int, seed: UInt64, aggregation: AggregationRule? = nil) {
             self.rounds = rounds
             self.epochs = epochs
             self.batchSize = batchSize
@@ -29,6 +32,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
             self.strategy = strategy
             self.minParticipants = minParticipants
             self.seed = seed
+            self.aggregation = aggregation
         }
     }
 
@@ -148,6 +152,14 @@ public struct AggregationRule: Codable, Sendable, Equatable {
         self.method = method
         self.trim = trim
         self.clipNorm = clipNorm
+    }
+
+    /// How rounds record the rule: `fedavg`, `median`, `trimmed-mean 0.1`, each with `, clip 5` when clipping.
+    public var label: String {
+        var out = method.rawValue
+        if method == .trimmedMean { out += " \(trim ?? 0.1)" }
+        if let c = clipNorm { out += ", clip \(c)" }
+        return out
     }
 
     public var aggregation: AggregatorState.Aggregation {

@@ -113,7 +113,8 @@ enum Schema {
 
     /// The audit trail: one row per apply or destroy — who ran it, from which host, which plan
     /// (its checksum, the one a saved plan file carries) and how it ended. Its steps are the
-    /// `apply_journal` rows with the same `apply_id`.
+    /// `apply_journal` rows with the same `apply_id`. And how each round combined its updates
+    /// (`fedavg` for the rounds of earlier versions, which had nothing else).
     static let version4 = """
         CREATE TABLE operations (
             apply_id      TEXT    PRIMARY KEY,
@@ -130,5 +131,6 @@ enum Schema {
             detail        TEXT
         );
         CREATE INDEX operations_started ON operations (started_at);
+        ALTER TABLE rounds ADD COLUMN aggregation TEXT NOT NULL DEFAULT 'fedavg';
         """
 }

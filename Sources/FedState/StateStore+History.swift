@@ -40,14 +40,15 @@ extension StateStore {
         try withDatabase { db in
             try db.query(
                 """
-                SELECT run, round, participants, loss, accuracy, precision, recall, f1, duration_seconds, committed_at
+                SELECT run, round, participants, loss, accuracy, precision, recall, f1, duration_seconds, committed_at, aggregation
                 FROM rounds WHERE run = ?1 ORDER BY round
                 """, [.int(run)]
             ) {
                 RoundRecord(
                     run: $0.int(0), round: $0.int(1), participants: $0.int(2), loss: $0.optionalDouble(3),
                     accuracy: $0.optionalDouble(4), precision: $0.optionalDouble(5), recall: $0.optionalDouble(6),
-                    f1: $0.optionalDouble(7), durationSeconds: $0.double(8), committed: Timestamp.date($0.text(9)))
+                    f1: $0.optionalDouble(7), durationSeconds: $0.double(8), committed: Timestamp.date($0.text(9)),
+                    aggregation: $0.text(10))
             }
         }
     }

@@ -24,20 +24,22 @@ extension StateTransaction {
         try recordChange(
             """
             INSERT INTO rounds (run, round, participants, loss, accuracy, precision, recall, f1,
-                                duration_seconds, committed_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                duration_seconds, committed_at, aggregation)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             ON CONFLICT (run, round) DO UPDATE SET
                 participants = excluded.participants, loss = excluded.loss, accuracy = excluded.accuracy,
                 precision = excluded.precision, recall = excluded.recall, f1 = excluded.f1,
-                duration_seconds = excluded.duration_seconds, committed_at = excluded.committed_at
+                duration_seconds = excluded.duration_seconds, committed_at = excluded.committed_at,
+                aggregation = excluded.aggregation
             WHERE rounds.participants IS NOT excluded.participants OR rounds.loss IS NOT excluded.loss
                OR rounds.accuracy IS NOT excluded.accuracy OR rounds.precision IS NOT excluded.precision
                OR rounds.recall IS NOT excluded.recall OR rounds.f1 IS NOT excluded.f1
                OR rounds.duration_seconds IS NOT excluded.duration_seconds
+               OR rounds.aggregation IS NOT excluded.aggregation
             """,
             [.int(round.run), .int(round.round), .int(round.participants), .real(round.loss),
              .real(round.accuracy), .real(round.precision), .real(round.recall), .real(round.f1),
-             .real(round.durationSeconds), .text(Timestamp.string(round.committed))])
+             .real(round.durationSeconds), .text(Timestamp.string(round.committed)), .text(round.aggregation)])
     }
 
     /// Records a model. Models are content-addressed: recording the same id again is a no-op.

@@ -32,10 +32,13 @@ public struct RoundRecord: Sendable, Equatable {
     public var f1: Double?
     public var durationSeconds: Double
     public var committed: Date
+    /// How the round's updates were combined: `fedavg`, `median`, `trimmed-mean 0.1`, `…, clip 5`.
+    public var aggregation: String
 
     public init(
         run: Int, round: Int, participants: Int, loss: Double?, accuracy: Double?,
-        precision: Double?, recall: Double?, f1: Double?, durationSeconds: Double, committed: Date
+        precision: Double?, recall: Double?, f1: Double?, durationSeconds: Double, committed: Date,
+        aggregation: String = "fedavg"
     ) {
         self.run = run
         self.round = round
@@ -47,6 +50,7 @@ public struct RoundRecord: Sendable, Equatable {
         self.f1 = f1
         self.durationSeconds = durationSeconds
         self.committed = committed
+        self.aggregation = aggregation
     }
 }
 

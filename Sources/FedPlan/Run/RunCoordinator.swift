@@ -51,9 +51,22 @@ struct RunCoordinator {
         return RunConfig(
             federation: spec.metadata.name, run: run, trainer: trainer,
             hyperparameters: .init(rounds: t.rounds, epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate,
-                                   strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed),
+                                   strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed,
+                                   aggregation: aggregationRule(t)),
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
             initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) })
+    }
+
+    /// The spec's aggregation rule; nil for plain FedAvg (the aggregator's default).
+    static func aggregationRule(_ t: TrainingSpec) -> AggregationRule? {
+        let method: AggregationRule.Method
+        switch t.strategy {
+        case .fedavg: method = .fedavg
+        case .median: method = .median
+        case .trimmedMean: method = .trimmedMean
+        }
+        if method == .fedavg && t.clipNorm == nil { return nil }
+        return AggregationRule(method: method, trim: method == .trimmedMean ? (t.trim ?? 0.1) : nil, clipNorm: t.clipNorm)
     }
 
     func run(number: Int) throws -> ObservedResource {
@@ -72,7 +85,9 @@ struct RunCoordinator {
         let credentials = try RunCredentials(pki: workspace.pki, config: config, run: number, port: Int(port))
         let endpoint = credentials.endpoint
         let launchFile = runDir.appendingPathComponent("aggregator.json")
-        try credentials.launch.write(to: launchFile.path)
+        var launch = credentials.launch
+        launch.aggregation = config.hyperparameters.aggregation
+        try launch.write(to: launchFile.path)
         let aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile)
         defer { aggregator.stop() }
         let client = AggregatorClient(base: endpoint, tls: credentials.coordinator)
@@ -164,7 +179,8 @@ struct RunCoordinator {
                         _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
                                                            loss: result.loss, accuracy: result.accuracy, precision: result.precision,
                                                            recall: result.recall, f1: result.f1,
-                                                           durationSeconds: Date().timeIntervalSince(started), committed: tx.now))
+                                                           durationSeconds: Date().timeIntervalSince(started), committed: tx.now,
+                                                           aggregation: config.hyperparameters.aggregation?.label ?? "fedavg"))
                     }
                 }
                 if !evaluateOnly { committed = r }
@@ -173,7 +189,8 @@ struct RunCoordinator {
                     checkpoint.advance(to: r, model: nextID)
                     try checkpoint.write(runDir)
                 }
-                progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly))
+                progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly,
+                                   aggregation: config.hyperparameters.aggregation?.label))
                 global = next
             }
         } catch where Shutdown.signal != nil && !(error is Interrupted) {
@@ -219,9 +236,10 @@ struct RunCoordinator {
         return .object(o)
     }
 
-    static func line(r: Int, rounds: Int, result: AggregatorState.RoundResult, outcome: RoundOutcome, seconds: Double, evaluateOnly: Bool) -> String {
+    static func line(r: Int, rounds: Int, result: AggregatorState.RoundResult, outcome: RoundOutcome, seconds: Double, evaluateOnly: Bool,
+                     aggregation: String? = nil) -> String {
         func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
-        let label = evaluateOnly ? "final model" : "round \(r)/\(rounds)"
+        let label = evaluateOnly ? "final model" : "round \(r)/\(rounds)" + (aggregation.map { " (\($0))" } ?? "")
         let measured = evaluateOnly ? "of the final global model" : "of the global model it started from"
         var s = "\(label): \(result.participants.count) participants, loss \(f(result.loss)), accuracy \(f(result.accuracy)), F1 \(f(result.f1)) \(measured), \(String(format: "%.2f", seconds)) s"
         let drops = outcome.dropouts.map(\.participant)

@@ -37,6 +37,8 @@ public enum RunPlanning {
                 "learningRate": .number(h.learningRate), "minParticipants": .number(Double(h.minParticipants)),
                 "participants": .array(config.participants.map { .string($0) }),
                 "initialModel": .string(config.initialModel ?? "the trainer's seeded initial weights")]
+            // Only a robust rule shows: FedAvg runs keep the inputs (and plans) they had before.
+            .merging(h.aggregation.map { ["aggregation": .string($0.label)] } ?? [:]) { a, _ in a }
     }
 
     /// The run resources of the desired graph.

@@ -5,12 +5,20 @@ extension SpecDecoder {
     /// Best-effort like the other sections: a failed field keeps its default (its error recorded).
     func decodeTraining(_ f: Field, participantCount: Int) -> TrainingSpec? {
         guard let m = f.mapping(["model", "trainer", "strategy", "rounds", "epochs", "batchSize", "learningRate",
-                                 "minParticipants", "retry", "roundDeadline"]) else { return nil }
+                                 "minParticipants", "retry", "roundDeadline", "trim", "clipNorm"]) else { return nil }
         var t = Self.placeholderTraining
         t.minParticipants = max(1, participantCount)
         if let v = m["model"].flatMap(decodeModelFile) { t.model = v }
         if let v = m["trainer"].flatMap(decodeTrainer) { t.trainer = v }
         if let v = m["strategy"]?.oneOf(TrainingSpec.Strategy.self) { t.strategy = v }
+        if let tf = m["trim"], let v = tf.double(nonNegative: true) {
+            if t.strategy != .trimmedMean {
+                tf.error("trim applies to strategy: trimmed-mean only (strategy is \(t.strategy.rawValue))")
+            } else if v >= 0.5 {
+                tf.error("expected a fraction below 0.5 (dropped at each end), got \(tf.got)")
+            } else { t.trim = v }
+        }
+        if let v = m["clipNorm"]?.double(positive: true) { t.clipNorm = v }
         if let v = m.required("rounds")?.int(atLeast: 1) { t.rounds = v }
         if let v = m["epochs"]?.int(atLeast: 1) { t.epochs = v }
         if let v = m["batchSize"]?.int(atLeast: 1) { t.batchSize = v }

@@ -11,6 +11,10 @@ public struct TrainingSpec: Sendable {
     public var retry: RetryPolicy
     /// How long the aggregator waits for updates in one round.
     public var roundDeadline: TimeSpan
+    /// `trimmed-mean`: the fraction of values dropped at each end, per coordinate.
+    public var trim: Double?
+    /// Bounds the L2 norm of each update's change from the global model before aggregation.
+    public var clipNorm: Double?
 
     public struct ModelFile: Sendable, Hashable {
         public var file: String?
@@ -26,8 +30,11 @@ public struct TrainingSpec: Sendable {
         case logistic, mlp
     }
 
+    /// How the aggregator combines updates: FedAvg (weighted by samples), or a robust rule
+    /// that limits what one finite but harmful update can do (one vote per participant).
     public enum Strategy: String, Sendable, CaseIterable {
-        case fedavg
+        case fedavg, median
+        case trimmedMean = "trimmed-mean"
     }
 }
 
