@@ -121,6 +121,19 @@ enum FedAvgBench {
         if sink.isNaN { print("  (the read-only sum was NaN)") }
         print(String(format: "  FedAvg.average([Float]) reaches %.0f%% of single-thread memcpy", limit / ours * 100))
 
+        // 5. The robust rules (training.strategy median | trimmed-mean, training.clipNorm), on the
+        //    same updates through the same ModelWeights API, next to FedAvg's.
+        let fedavgModel = median(modelMs)
+        let robustRuns = max(1, min(options.runs, 5))
+        let medianMs = try times(robustRuns) { _ = try RobustAggregation.median(models) }
+        let m1 = report("median (coordinate-wise)", medianMs)
+        let trimmedMs = try times(robustRuns) { _ = try RobustAggregation.trimmedMean(models, trim: 0.1) }
+        let m2 = report("trimmed mean 0.1 (coordinate-wise)", trimmedMs)
+        let clipMs = try times(robustRuns) { for m in models { _ = try RobustAggregation.clipped(m, global: models[0], maxNorm: 10) } }
+        let m3 = report("norm clipping of every update (clip 10)", clipMs)
+        print(String(format: "  cost vs FedAvg(ModelWeights): median %.1fx, trimmed mean %.1fx, clipping adds %.1fx",
+                     m1 / fedavgModel, m2 / fedavgModel, m3 / fedavgModel))
+
         // Sanity: the flat and ModelWeights results agree and match a double-precision reference.
         let total = Double(samples.reduce(0, +))
         var worst = 0.0
