@@ -101,6 +101,11 @@ import Testing
         #expect(plan.stderr.contains("warning: \(root)/quickstart-pki/participant-hospital-b.key is 640, readable by others"), "\(plan.stderr)")
         #expect(plan.stderr.contains("warning: \(f.statePath) is 644, readable by others"), "\(plan.stderr)")
         #expect(plan.stderr.contains("the state directory \(root) is 755"), "\(plan.stderr)")
+        // A saved plan someone widened: apply says so.
+        let saved = f.dir.url.appendingPathComponent("saved.fpl").path
+        chmod(saved, 0o644)
+        let applied = try f.run(["apply", saved])
+        #expect(applied.stderr.contains("warning: \(saved) is 644, readable by others"), "\(applied.stderr)")
     }
 
     /// The data boundary: a canary planted in a participant's training data (a file of its data

@@ -65,6 +65,8 @@ struct ApplyFlow {
             var saved: (plan: FedPlan.Plan, path: String, specPath: String)?
             if let planFile {
                 let data = Data(try ReferencedFile.read(planFile, kind: .plan))
+                // Saved plans are written 0600; one others can read was widened after the fact.
+                if let w = PrivateFiles.warning(file: planFile) { Console.stderr("warning: \(w)") }
                 let decoded = try PlanFile.decode(data, path: planFile)
                 saved = (decoded.plan, planFile, decoded.specPath)
                 // The plan names its spec; an explicit -f must be that spec (same federation, same contents).
