@@ -105,7 +105,7 @@ import Testing
             """)
         try f.editSpec { $0.replacingOccurrences(of: "trainer: { builtin: logistic }", with: "trainer: { command: [python3, \(script.path)] }") }
         let flag = f.dir.url.appendingPathComponent("slow")
-        FileManager.default.createFile(atPath: flag.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: flag.path, contents: nil)
         return (f, flag)
     }
 
