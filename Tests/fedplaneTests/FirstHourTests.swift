@@ -51,7 +51,9 @@ import Testing
         let first = try #require(text.split(separator: "\n").first)
         #expect(first.hasPrefix("# yaml-language-server: $schema="))
         // The schema reference resolves from the spec's directory to fedplane's schema.
-        let schema = URL(fileURLWithPath: String(first.dropFirst("# yaml-language-server: $schema=".count)), relativeTo: dir.url)
+        // (Resolved against the directory itself: `relativeTo:` a URL without a trailing slash
+        // would resolve against its parent.)
+        let schema = dir.url.appendingPathComponent(String(first.dropFirst("# yaml-language-server: $schema=".count))).standardizedFileURL
         #expect(FileManager.default.fileExists(atPath: schema.path), "\(schema.path)")
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("#") }.count > 3, "commented")
         let v = try CLI.run(["validate"], in: dir.url)
