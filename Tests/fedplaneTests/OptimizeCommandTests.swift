@@ -40,6 +40,19 @@ import Testing
         return (dir, try dir.write("covid.yaml", text))
     }
 
+    /// The case study's three credential references, resolvable in `dir` (empty placeholders:
+    /// planning checks that they exist, never calls a cloud); the environment that points at them.
+    static func caseStudyCredentials(in dir: TempDir) throws -> [String: String] {
+        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("credentials"), withIntermediateDirectories: true)
+        _ = try dir.write("credentials/gcp-sa.json", "{}")
+        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("home/.aws"), withIntermediateDirectories: true)
+        _ = try dir.write("home/.aws/credentials", "[fl-platform]\n")
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir.url.appendingPathComponent("home").path
+        for v in ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"] { env[v] = "set" }
+        return env
+    }
+
     static func json(_ args: [String]) throws -> [String: Any] {
         let r = try CLI.run(args + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -125,13 +138,7 @@ import Testing
         let (dir, spec) = try Self.caseStudy {
             $0.replacingOccurrences(of: "population: 100, generations: 200", with: "population: 4, generations: 1")
         }
-        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("credentials"), withIntermediateDirectories: true)
-        _ = try dir.write("credentials/gcp-sa.json", "{}")
-        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("home/.aws"), withIntermediateDirectories: true)
-        _ = try dir.write("home/.aws/credentials", "[fl-platform]\n")
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = dir.url.appendingPathComponent("home").path
-        for v in ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"] { env[v] = "set" }
+        let env = try Self.caseStudyCredentials(in: dir)
         let plan = try CLI.run(["plan", "-f", spec.path, "--no-color"], in: dir.url, environment: env)
         #expect(plan.status == 0, "\(plan.stderr)")
         let chosen = try #require(try Self.json(["optimize", "-f", spec.path])["chosen"] as? [String: Any])
@@ -174,13 +181,7 @@ import Testing
         let dir = try TempDir()
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/covid19-multicloud.yaml"), encoding: .utf8)
         let spec = try dir.write("covid.yaml", text)
-        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("credentials"), withIntermediateDirectories: true)
-        _ = try dir.write("credentials/gcp-sa.json", "{}")
-        try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("home/.aws"), withIntermediateDirectories: true)
-        _ = try dir.write("home/.aws/credentials", "[fl-platform]\n")
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = dir.url.appendingPathComponent("home").path
-        for v in ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"] { env[v] = "set" }
+        let env = try Self.caseStudyCredentials(in: dir)
 
         let plan = try CLI.run(["plan", "-f", spec.path, "--no-color"], in: dir.url, environment: env)
         #expect(plan.status == 0, "\(plan.stderr)")
