@@ -49,8 +49,7 @@ public struct Workspace: Sendable {
         let state = statePath.map { URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
-        let pki = FederationPKI(directory: state.deletingLastPathComponent().appendingPathComponent("\(spec.metadata.name)-pki"),
-                                federation: spec.metadata.name)
+        let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
                          providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root), CertificateProvider(pki: pki)]),
@@ -58,9 +57,12 @@ public struct Workspace: Sendable {
     }
 
     /// The federation's CA, certificates and keys (0700; keys 0600), next to the state.
-    public var pki: FederationPKI {
-        FederationPKI(directory: URL(fileURLWithPath: statePath).deletingLastPathComponent().appendingPathComponent("\(spec.metadata.name)-pki"),
-                      federation: spec.metadata.name)
+    public var pki: FederationPKI { Self.pki(statePath: statePath, federation: spec.metadata.name) }
+
+    /// `<state directory>/<federation>-pki`: one place decides where a federation's keys live.
+    static func pki(statePath: String, federation: String) -> FederationPKI {
+        FederationPKI(directory: URL(fileURLWithPath: statePath).deletingLastPathComponent().appendingPathComponent("\(federation)-pki"),
+                      federation: federation)
     }
 
     public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
