@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "FedState", dependencies: ["CSQLite"]),
         .target(name: "FedDigest"),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
-        .target(name: "FedCloud", dependencies: ["FedDigest"]),
+        .target(name: "FedCloud", dependencies: ["FedDigest", "FedHost"]),
         .target(name: "FedRandom"),
         .target(name: "FedOptimize", dependencies: ["FedRandom"]),
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "FedWeights"),
         // Child processes in their own process groups, stopped as whole trees; signal handling.
         .target(name: "FedProcess"),
+        // Where the runtime runs things: this machine or a host reached with OpenSSH.
+        .target(name: "FedHost", dependencies: ["FedProcess"]),
         .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
         .target(name: "FedPKI", dependencies: [
             .product(name: "X509", package: "swift-certificates"),
@@ -57,11 +59,11 @@ let package = Package(
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess", "FedPKI"]),
+                                                "FedProcess", "FedPKI", "FedHost"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
-            "FedProcess", "FedTrain", "FedWeights", "FedPKI",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
+        .testTarget(name: "FedHostTests", dependencies: ["FedHost", "FedProcess"]),
         .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
 )

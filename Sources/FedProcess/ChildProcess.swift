@@ -66,10 +66,11 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts `executable` (an absolute path) with `arguments` in `directory`; stdin is /dev/null.
+    /// Starts `executable` (an absolute path) with `arguments` in `directory`; stdin is `input`
+    /// (a file: how bytes reach an `ssh` child without a command line) or /dev/null.
     /// `environment` nil: this process's environment.
     public static func start(_ executable: URL, arguments: [String], environment: [String: String]? = nil,
-                             directory: URL, output: Output) throws -> ChildProcess {
+                             directory: URL, output: Output, input: URL? = nil) throws -> ChildProcess {
         if let reason = Shutdown.reason { throw ChildProcessError(description: "not starting \(executable.lastPathComponent): \(reason)") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -79,7 +80,7 @@ public final class ChildProcess: @unchecked Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
 
         let flags = O_WRONLY | O_CREAT | (output.append ? O_APPEND : O_TRUNC)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output.stdout.path, flags, 0o644)
         if output.stderr == output.stdout {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)

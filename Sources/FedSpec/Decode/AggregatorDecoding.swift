@@ -1,11 +1,16 @@
 extension SpecDecoder {
     func decodeAggregator(_ f: Field) -> AggregatorSpec? {
-        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer"]) else { return nil }
+        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer", "host", "port", "bind"]) else { return nil }
         var a = Self.placeholderAggregator(f.mark)
         if let c = m.required("candidates").flatMap(decodeCandidates) { a.candidates = c }
         if let r = m["requirements"].flatMap(decodeRequirements) { a.requirements = r }
         if let w = m["weights"].flatMap(decodeWeights) { a.weights = w }
         if let o = m["optimizer"].flatMap(decodeOptimizer) { a.optimizer = o }
+        if let h = m["host"]?.text() { a.service.host = h }
+        if let pf = m["port"], let p = pf.int(atLeast: 0) {
+            if p > 65535 { pf.error("expected a TCP port (1–65535, or 0 for any free port), got \(pf.got)") } else { a.service.port = p }
+        }
+        if let b = m["bind"]?.text() { a.service.bind = b }
         return a
     }
 

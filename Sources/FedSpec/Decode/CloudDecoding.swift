@@ -31,7 +31,7 @@ extension SpecDecoder {
     }
 
     private func decodeCloud(_ name: String, _ f: Field) -> CloudSpec {
-        guard let m = f.mapping(["provider", "credentials", "endpoint"]) else {
+        guard let m = f.mapping(["provider", "credentials", "endpoint", "ssh"]) else {
             ctx.unknownProvider.insert(name)
             return CloudSpec(name: name, provider: .local, credentials: nil, endpoint: nil, mark: f.mark, credentialsMark: nil)
         }
@@ -54,8 +54,35 @@ extension SpecDecoder {
             endpoint = e
             validateEndpoint(e, ef)
         }
-        return CloudSpec(name: name, provider: provider ?? .local, credentials: credentials, endpoint: endpoint,
+        var ssh: SSHSettings?
+        if let sf = m["ssh"] {
+            if provider != nil && provider != .ssh { sf.error("ssh settings apply to a cloud with provider: ssh") }
+            ssh = decodeSSH(sf)
+        } else if provider == .ssh {
+            ssh = SSHSettings()
+        }
+        if provider == .ssh, let credentials, case .file = credentials {} else if provider == .ssh, m["credentials"] != nil {
+            m["credentials"]?.error("an ssh cloud's credentials are its identity file: { file: PATH } (or leave them out to use the user's ssh agent and ~/.ssh)")
+        }
+        return CloudSpec(name: name, provider: provider ?? .local, credentials: credentials, endpoint: endpoint, ssh: ssh,
                          mark: f.mark, credentialsMark: m["credentials"]?.mark)
+    }
+
+    private func decodeSSH(_ f: Field) -> SSHSettings? {
+        guard let m = f.mapping(["user", "port", "knownHosts", "jump", "trustOnFirstUse", "workdir"], hidden: Self.secretKeys) else { return nil }
+        for key in m.keys where Self.secretKeys.contains(key) {
+            f.ctx.error(m.keyMark(key), f.path.appending(key), "inline secret: an ssh cloud's identity file is referenced with credentials: { file: PATH }")
+        }
+        var s = SSHSettings()
+        if let u = m["user"]?.text() { s.user = u }
+        if let pf = m["port"], let p = pf.int(atLeast: 1) {
+            if p > 65535 { pf.error("expected a TCP port (1–65535), got \(pf.got)") } else { s.port = p }
+        }
+        s.knownHosts = m["knownHosts"]?.text()
+        s.jump = m["jump"]?.text()
+        if let t = m["trustOnFirstUse"]?.bool() { s.trustOnFirstUse = t }
+        if let w = m["workdir"]?.text() { s.workdir = w }
+        return s
     }
 
     private func validateEndpoint(_ e: String, _ f: Field) {

@@ -41,8 +41,8 @@ extension SpecDecoder {
     }
 
     private func decodeData(_ f: Field) -> DataSpec? {
-        guard let m = f.mapping(["path", "samples"]) else { return nil }
-        return DataSpec(path: m["path"]?.text(), samples: m["samples"]?.int(atLeast: 1))
+        guard let m = f.mapping(["path", "samples", "label"]) else { return nil }
+        return DataSpec(path: m["path"]?.text(), samples: m["samples"]?.int(atLeast: 1), label: m["label"]?.text())
     }
 
     func decodeResources(_ f: Field) -> Resources? {
@@ -65,11 +65,16 @@ extension SpecDecoder {
         guard let items = f.sequence() else { return [] }
         if items.isEmpty { f.error("list at least one VM this participant can train on") }
         return items.compactMap { item -> VMSpec? in
-            guard let m = item.mapping(["id", "vcpu", "memoryGiB", "diskGiB", "state"]) else { return nil }
+            guard let m = item.mapping(["id", "vcpu", "memoryGiB", "diskGiB", "state", "host", "port", "user", "workdir"]) else { return nil }
             let id = m.required("id").flatMap(name) ?? ""
             let res = resources(from: m, required: true) ?? Self.defaultMinResources
             let state = m["state"].flatMap { $0.oneOf(VMState.self) } ?? .active
-            return VMSpec(id: id, resources: res, state: state, mark: item.mark)
+            var port: Int?
+            if let pf = m["port"], let p = pf.int(atLeast: 1) {
+                if p > 65535 { pf.error("expected a TCP port (1–65535), got \(pf.got)") } else { port = p }
+            }
+            return VMSpec(id: id, resources: res, state: state, host: m["host"]?.text(), port: port, user: m["user"]?.text(),
+                          workdir: m["workdir"]?.text(), mark: item.mark)
         }
     }
 }

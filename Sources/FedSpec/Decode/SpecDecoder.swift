@@ -52,7 +52,7 @@ struct SpecDecoder {
     static func placeholderAggregator(_ mark: SourceMark) -> AggregatorSpec {
         AggregatorSpec(candidates: .init(clouds: [], cloudMarks: [], regions: [], instanceTypes: []),
                        requirements: .init(maxCost: nil, maxRoundLatency: nil, minVcpu: 1, minMemoryGiB: 0),
-                       weights: Weights(cost: 1, latency: 1)!, optimizer: .defaults, mark: mark)
+                       weights: Weights(cost: 1, latency: 1)!, optimizer: .defaults, service: .init(), mark: mark)
     }
 
     static let placeholderTraining = TrainingSpec(

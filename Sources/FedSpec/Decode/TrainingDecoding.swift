@@ -5,7 +5,7 @@ extension SpecDecoder {
     /// Best-effort like the other sections: a failed field keeps its default (its error recorded).
     func decodeTraining(_ f: Field, participantCount: Int) -> TrainingSpec? {
         guard let m = f.mapping(["model", "trainer", "strategy", "rounds", "epochs", "batchSize", "learningRate",
-                                 "minParticipants", "retry", "roundDeadline", "trim", "clipNorm"]) else { return nil }
+                                 "minParticipants", "retry", "roundDeadline", "trim", "clipNorm", "classes", "features"]) else { return nil }
         var t = Self.placeholderTraining
         t.minParticipants = max(1, participantCount)
         if let v = m["model"].flatMap(decodeModelFile) { t.model = v }
@@ -19,6 +19,12 @@ extension SpecDecoder {
             } else { t.trim = v }
         }
         if let v = m["clipNorm"]?.double(positive: true) { t.clipNorm = v }
+        if let cf = m["classes"], let list = cf.stringList() {
+            if list.count < 2 { cf.error("list at least two classes (label values in order)") }
+            else if Set(list).count != list.count { cf.error("class names must be distinct") }
+            else { t.classes = list }
+        }
+        if let v = m["features"]?.int(atLeast: 1) { t.features = v }
         if let v = m.required("rounds")?.int(atLeast: 1) { t.rounds = v }
         if let v = m["epochs"]?.int(atLeast: 1) { t.epochs = v }
         if let v = m["batchSize"]?.int(atLeast: 1) { t.batchSize = v }

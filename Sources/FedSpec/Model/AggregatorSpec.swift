@@ -3,7 +3,25 @@ public struct AggregatorSpec: Sendable {
     public var requirements: Requirements
     public var weights: Weights
     public var optimizer: OptimizerSettings
+    /// Where the aggregator listens and how participants reach it.
+    public var service: Service
     public var mark: SourceMark
+
+    /// The aggregator service's network settings. On an `ssh` cloud, `host` is the machine it
+    /// runs on (reached with the cloud's SSH settings).
+    public struct Service: Sendable, Hashable {
+        public var host: String?
+        /// 0: a free port chosen at provisioning.
+        public var port: Int
+        /// The address it binds; default all addresses on a remote host, loopback locally.
+        public var bind: String?
+
+        public init(host: String? = nil, port: Int = 0, bind: String? = nil) {
+            self.host = host
+            self.port = port
+            self.bind = bind
+        }
+    }
 
     public struct Candidates: Sendable {
         public var clouds: [String]

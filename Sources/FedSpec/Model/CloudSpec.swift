@@ -31,6 +31,36 @@ public struct CloudSpec: Sendable {
     public var credentials: CredentialRef?
     /// An API endpoint override; may hold `${env:NAME}` resolved when the provider is used.
     public var endpoint: String?
+    /// Connection defaults of an `ssh` cloud (each VM may override host, port, user, workdir).
+    public var ssh: SSHSettings?
     public var mark: SourceMark
     public var credentialsMark: SourceMark?
+}
+
+/// How an `ssh` cloud's hosts are reached. The identity file is the cloud's `credentials: { file: }`
+/// (a reference, as for every cloud); the rest are connection settings.
+public struct SSHSettings: Sendable, Hashable {
+    public var user: String?
+    public var port: Int
+    /// A known_hosts file (relative to the spec's directory); nil: the user's own.
+    public var knownHosts: String?
+    /// A bastion, `[user@]host[:port]` (OpenSSH's ProxyJump).
+    public var jump: String?
+    /// Accept and record an unknown host key on first contact (never a changed one).
+    public var trustOnFirstUse: Bool
+    /// Where fedplane works on each host: the agent's binary, assignments, logs. Relative paths
+    /// are under the login directory.
+    public var workdir: String
+
+    public static let defaultWorkdir = ".fedplane"
+
+    public init(user: String? = nil, port: Int = 22, knownHosts: String? = nil, jump: String? = nil,
+                trustOnFirstUse: Bool = false, workdir: String = SSHSettings.defaultWorkdir) {
+        self.user = user
+        self.port = port
+        self.knownHosts = knownHosts
+        self.jump = jump
+        self.trustOnFirstUse = trustOnFirstUse
+        self.workdir = workdir
+    }
 }

@@ -12,9 +12,20 @@ public struct ParticipantSpec: Sendable {
     public var locationMark: SourceMark
 }
 
+/// Where a participant's data is. `path` is a CSV file **on the participant's host** (read there,
+/// never copied off it) with a header row, numeric feature columns and a `label` column; without
+/// a path the participant uses its share of the built-in WDBC demo data.
 public struct DataSpec: Sendable, Hashable {
     public var path: String?
     public var samples: Int?
+    /// The label column's name (default `label`).
+    public var label: String?
+
+    public init(path: String? = nil, samples: Int? = nil, label: String? = nil) {
+        self.path = path
+        self.samples = samples
+        self.label = label
+    }
 }
 
 public struct Resources: Sendable, Hashable {
@@ -42,5 +53,22 @@ public struct VMSpec: Sendable, Hashable {
     public var id: String
     public var resources: Resources
     public var state: VMState
+    /// On an `ssh` cloud: the host's address or name, and overrides of the cloud's settings.
+    public var host: String?
+    public var port: Int?
+    public var user: String?
+    public var workdir: String?
     public var mark: SourceMark
+
+    public init(id: String, resources: Resources, state: VMState, host: String? = nil, port: Int? = nil,
+                user: String? = nil, workdir: String? = nil, mark: SourceMark) {
+        self.id = id
+        self.resources = resources
+        self.state = state
+        self.host = host
+        self.port = port
+        self.user = user
+        self.workdir = workdir
+        self.mark = mark
+    }
 }

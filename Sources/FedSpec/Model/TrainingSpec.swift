@@ -15,6 +15,10 @@ public struct TrainingSpec: Sendable {
     public var trim: Double?
     /// Bounds the L2 norm of each update's change from the global model before aggregation.
     public var clipNorm: Double?
+    /// With participants' own data (`data.path`): the label values in order (label k is
+    /// `classes[k]`) and the number of feature columns. The built-in demo data knows its own.
+    public var classes: [String]?
+    public var features: Int?
 
     public struct ModelFile: Sendable, Hashable {
         public var file: String?

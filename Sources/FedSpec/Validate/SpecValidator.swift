@@ -10,6 +10,8 @@ struct SpecValidator {
         references()
         trustBoundary()
         limits()
+        hosts()
+        participantData()
         if let knownRegions { regions(knownRegions) }
     }
 
@@ -72,6 +74,50 @@ struct SpecValidator {
         if !spec.participants.isEmpty && t.minParticipants > spec.participants.count {
             ctx.error(t.minParticipantsMark, SpecPath.root.appending("training").appending("minParticipants"),
                       "minParticipants is \(t.minParticipants) but only \(spec.participants.count) participants are defined")
+        }
+    }
+
+    /// An ssh cloud's VMs (and an aggregator placed on one) name their hosts; host settings on
+    /// any other cloud would be silently ignored, so they are errors.
+    private func hosts() {
+        for (i, p) in spec.participants.enumerated() {
+            guard let cloud = spec.cloud(named: p.cloud), !ctx.unknownProvider.contains(p.cloud) else { continue }
+            for (j, vm) in p.vms.enumerated() {
+                let path = SpecPath.root.appending("participants").appending(i).appending("vms").appending(j)
+                if cloud.provider == .ssh && vm.host == nil {
+                    ctx.error(vm.mark, path.appending("host"), "VM \(vm.id) of participant \(p.name) is on the ssh cloud \(cloud.name): give its host (an address or name fedplane can reach with ssh)")
+                }
+                if cloud.provider != .ssh && (vm.host != nil || vm.port != nil || vm.user != nil || vm.workdir != nil) {
+                    ctx.error(vm.mark, path, "host, port, user and workdir apply to VMs of an ssh cloud; \(cloud.name) uses the \(cloud.provider.rawValue) provider")
+                }
+            }
+        }
+        let sshCandidates = spec.aggregator.candidates.clouds.filter { spec.cloud(named: $0)?.provider == .ssh }
+        if !sshCandidates.isEmpty && spec.aggregator.service.host == nil {
+            ctx.error(spec.aggregator.mark, SpecPath.root.appending("aggregator").appending("host"),
+                      "the aggregator may be placed on the ssh cloud \(sshCandidates[0]): give aggregator.host, the machine it runs on")
+        }
+    }
+
+    /// Participants' own data: all of them or none (a federation trains one model on one kind of
+    /// data), and then the model's shape comes from the spec, since fedplane never sees the data.
+    private func participantData() {
+        let withPath = spec.participants.enumerated().filter { $0.element.data.path != nil }
+        guard !withPath.isEmpty else { return }
+        if withPath.count != spec.participants.count {
+            for (i, p) in spec.participants.enumerated() where p.data.path == nil {
+                ctx.error(p.mark, SpecPath.root.appending("participants").appending(i).appending("data").appending("path"),
+                          "participant \(p.name) has no data.path while \(withPath[0].element.name) has one: give every participant its data (or none, for the built-in demo data)")
+            }
+        }
+        let training = SpecPath.root.appending("training")
+        if spec.training.classes == nil {
+            ctx.error(withPath[0].element.mark, training.appending("classes"),
+                      "participants train on their own data: list the label values in training.classes (label k is classes[k])")
+        }
+        if spec.training.features == nil && spec.training.model.file == nil {
+            ctx.error(withPath[0].element.mark, training.appending("features"),
+                      "participants train on their own data: give training.features, the number of feature columns (or a training.model.file)")
         }
     }
 

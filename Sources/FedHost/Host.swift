@@ -1,0 +1,85 @@
+import Foundation
+
+/// A machine fedplane runs things on: this one (the local provider), or one reached over SSH
+/// (a hospital's VM, an aggregator host, later a cloud VM). Everything the runtime does on a
+/// host is a shell script run there, so one small interface covers starting processes, copying
+/// files, probing resources and stopping process trees on every kind of host.
+public protocol Host: Sendable {
+    /// How messages name the host, e.g. `root@10.77.0.11:22`.
+    var label: String { get }
+
+    /// Runs `script` with `/bin/sh` on the host; `input` (a local file) is its stdin. Waits up to
+    /// `timeout` seconds, then stops the local side and throws `HostError` (timedOut).
+    func shell(_ script: String, input: URL?, timeout: Double) throws(HostError) -> HostOutput
+}
+
+/// What a script printed and how it ended.
+public struct HostOutput: Sendable, Equatable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// The last lines of stderr (else stdout), for an error message.
+    public var tail: String {
+        let text = stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? stdout : stderr
+        return text.split(separator: "\n").suffix(3).joined(separator: " / ")
+    }
+}
+
+/// A host could not do what was asked: which host, what, and what it answered.
+public struct HostError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The connection failed (refused, timed out, dropped): trying elsewhere or later may help.
+        case unreachable
+        /// The host's key is unknown or changed: nothing is run until a person decides.
+        case hostKey
+        /// Authentication was refused (key not accepted).
+        case authentication
+        /// The command ran and failed.
+        case failed
+        case timedOut
+    }
+
+    public var kind: Kind
+    public var host: String
+    public var operation: String
+    public var message: String
+
+    public init(_ kind: Kind, host: String, operation: String, message: String) {
+        self.kind = kind
+        self.host = host
+        self.operation = operation
+        self.message = message
+    }
+
+    public var description: String { "\(host): \(operation): \(message)" }
+
+    /// Whether the same step may succeed on another try or another host.
+    public var retryable: Bool { kind == .unreachable || kind == .timedOut }
+}
+
+/// What a host reports about itself (the observed side of a VM's inventory entry).
+public struct HostFacts: Sendable, Equatable, Codable {
+    public var vcpu: Int
+    public var memoryGiB: Double
+    /// Free space where fedplane works on the host.
+    public var freeDiskGiB: Double
+    /// The 1-minute load average.
+    public var load: Double
+    /// `uname -sm`, e.g. `Linux x86_64`.
+    public var system: String
+
+    public init(vcpu: Int, memoryGiB: Double, freeDiskGiB: Double, load: Double, system: String) {
+        self.vcpu = vcpu
+        self.memoryGiB = memoryGiB
+        self.freeDiskGiB = freeDiskGiB
+        self.load = load
+        self.system = system
+    }
+}
