@@ -45,12 +45,19 @@ public struct ObservedResource: Sendable, Equatable {
 public protocol Provider: Sendable {
     /// The provider kind, as the spec names it (`local`, `aws`, …).
     var kind: String { get }
+    /// The name this instance is recorded under in state: the kind for the embedded ones, else
+    /// `<kind>.<cloud>` (two clouds of one kind each get their own instance and settings).
+    var instance: String { get }
 
     func create(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource
     /// What exists at `address`, or nil when nothing does (deleted outside fedplane, or never created).
     func read(address: String, kind: ResourceKind) throws(ProviderError) -> ObservedResource?
     func update(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource
     func delete(address: String, kind: ResourceKind) throws(ProviderError)
+}
+
+extension Provider {
+    public var instance: String { kind }
 }
 
 /// A provider failure: which resource, which API call, and what the cloud answered.

@@ -1,11 +1,12 @@
 import Foundation
 
-/// The providers available to one run of fedplane, by provider kind.
+/// The providers available to one run of fedplane, by instance name (`local`, `ssh.hospital-a`, …):
+/// built per cloud from the spec, so no provider is hard-wired.
 public struct ProviderSet: Sendable {
     private var providers: [String: any Provider]
 
     public init(_ providers: [any Provider]) {
-        self.providers = Dictionary(providers.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+        self.providers = Dictionary(providers.map { ($0.instance, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The default set: the local provider, rooted at `localRoot`.
@@ -13,10 +14,10 @@ public struct ProviderSet: Sendable {
         ProviderSet([LocalProvider(root: localRoot)])
     }
 
-    public var kinds: [String] { providers.keys.sorted() }
+    public var kinds: [String] { Set(providers.values.map(\.kind)).sorted() }
 
-    public func provider(_ kind: String) -> (any Provider)? { providers[kind] }
+    public func provider(_ instance: String) -> (any Provider)? { providers[instance] }
 
-    /// The provider of `kind` when it can probe participant VMs.
-    public func prober(_ kind: String) -> (any VMProber)? { providers[kind] as? any VMProber }
+    /// The provider named `instance` when it can probe participant VMs.
+    public func prober(_ instance: String) -> (any VMProber)? { providers[instance] as? any VMProber }
 }

@@ -1,3 +1,5 @@
+import FedHost
+
 /// What a health probe of one participant VM found.
 public enum VMHealth: Sendable, Equatable {
     case healthy
@@ -21,4 +23,11 @@ public enum VMHealth: Sendable, Equatable {
 public protocol VMProber: Sendable {
     /// `readOnly` probes (plan) change nothing on the VM; others may leave a heartbeat.
     func probe(participant: String, vm: String, timeoutSeconds: Double, readOnly: Bool) -> VMHealth
+    /// What the VM reports about itself (vCPUs, memory, free disk, load), when the provider can
+    /// ask it; nil when it cannot (the local provider's VMs are directories).
+    func facts(participant: String, vm: String, timeoutSeconds: Double) -> Result<HostFacts, HostError>?
+}
+
+extension VMProber {
+    public func facts(participant: String, vm: String, timeoutSeconds: Double) -> Result<HostFacts, HostError>? { nil }
 }

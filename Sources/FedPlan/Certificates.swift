@@ -20,9 +20,13 @@ public enum CertificatePlanning {
 
     static func address(_ id: FederationIdentity) -> String { "certificate.\(id.fileStem)" }
 
-    /// Where the aggregator is reached: loopback on this machine.
+    /// Where the aggregator is reached: its host on an ssh cloud (and loopback, for a host that
+    /// is this machine), else loopback on this machine.
     static func aggregatorAddresses(_ placement: Placement, spec: Spec) -> [String] {
-        ["127.0.0.1", "localhost"]
+        if spec.cloud(named: placement.cloud)?.provider == .ssh, let host = spec.aggregator.service.host {
+            return [host, "127.0.0.1", "localhost"]
+        }
+        return ["127.0.0.1", "localhost"]
     }
 
     static func desired(spec: Spec, placement: Placement, state: StateSnapshot?, now: Date) -> [DesiredResource] {
@@ -161,9 +165,9 @@ struct RunCredentials {
     let coordinator: ClientTLS
     let pki: FederationPKI
 
-    init(pki: FederationPKI, config: RunConfig, run: Int, port: Int) throws {
+    init(pki: FederationPKI, config: RunConfig, run: Int, endpoint: String) throws {
         self.pki = pki
-        endpoint = "https://127.0.0.1:\(port)"
+        self.endpoint = endpoint
         var clients: [String: String] = [:]
         let ids = [FederationIdentity.aggregator, .coordinator] + config.participants.map { FederationIdentity.participant($0) }
         for id in ids {

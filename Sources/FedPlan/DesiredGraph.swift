@@ -28,21 +28,21 @@ public struct DesiredGraph: Sendable {
             var inputs: [String: JSONValue] = ["provider": .string(c.provider.rawValue)]
             if let e = c.endpoint { inputs["endpoint"] = .string(e) }
             if let cred = c.credentials { inputs["credentials"] = .string(cred.description) }
-            out.append(DesiredResource(address: "cloud.\(name)", kind: .cloud, cloud: name, provider: c.provider.rawValue,
+            out.append(DesiredResource(address: "cloud.\(name)", kind: .cloud, cloud: name, provider: ProviderFactory.instance(c),
                                        inputs: inputs, dependsOn: [], replaceOn: ["provider"], note: nil))
         }
 
         let aggregatorCloud = spec.cloud(named: placement.cloud)
         out.append(DesiredResource(
             address: "aggregator.main", kind: .aggregator, cloud: placement.cloud,
-            provider: aggregatorCloud?.provider.rawValue ?? "local",
+            provider: ProviderFactory.instance(aggregatorCloud),
             inputs: ["cloud": .string(placement.cloud), "region": .string(placement.region),
                      "instanceType": .string(placement.instanceType)],
             dependsOn: ["cloud.\(placement.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
             note: "placement: \(placement.summary.note)"))
 
         for (index, p) in spec.participants.enumerated().sorted(by: { $0.element.name < $1.element.name }) {
-            let provider = spec.cloud(named: p.cloud)?.provider.rawValue ?? "local"
+            let provider = ProviderFactory.instance(spec.cloud(named: p.cloud))
             var inputs: [String: JSONValue] = [
                 "cloud": .string(p.cloud), "location": .string(p.location),
                 "bandwidthBps": .number(p.bandwidth.bitsPerSecond),

@@ -19,6 +19,9 @@ public struct Plan: Sendable, Equatable, Codable {
     public var placement: PlacementSummary?
     /// In dependency order (then address); `executionOrder` is the order apply uses.
     public var changes: [ResourceChange]
+    /// Where hosts report other resources than the spec declares ("hospital-a/vm-002 reports
+    /// 2 vCPU, spec says 4"); what they report is what eligibility used.
+    public var drift: [String]?
 
     /// The single rule for "is there anything to do" (`No changes.`, `--detailed-exitcode` 2).
     public var canApply: Bool { changes.contains { $0.action != .noOp } }

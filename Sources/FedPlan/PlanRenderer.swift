@@ -20,6 +20,11 @@ public struct HumanPlanRenderer: PlanRenderer {
             if let l = p.roundLatency { out += ", \(l) per round" }
             out += " (\(p.note))\n\n"
         }
+        if let drift = plan.drift, !drift.isEmpty {
+            out += "Observed on the hosts (differs from the spec; eligibility uses what they report):\n"
+            for d in drift { out += "  ~ \(d)\n" }
+            out += "\n"
+        }
         guard plan.canApply else {
             return out + "No changes. The federation matches the spec.\n"
         }
@@ -91,6 +96,7 @@ public struct JSONPlanRenderer: PlanRenderer {
                                 "cost_per_run": p.costPerRun.map { .string($0) } ?? .null,
                                 "round_latency": p.roundLatency.map { .string($0) } ?? .null, "note": .string(p.note)]
         }
+        if let d = plan.drift { doc["drift"] = .array(d.map { .string($0) }) }
         return .object(doc)
     }
 

@@ -52,7 +52,7 @@ public struct Workspace: Sendable {
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
-                         providers: ProviderSet([LocalProvider(root: root), RunDirectories(root: root), CertificateProvider(pki: pki)]),
+                         providers: ProviderFactory.providers(spec: spec, localRoot: root, pki: pki),
                          warnings: warnings, credentialProblems: credentialProblems)
     }
 
@@ -120,14 +120,17 @@ public struct Workspace: Sendable {
         try requireCredentials(clouds: [placement.cloud])
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
-        let health = VMHealthSurvey.run(spec, providers: providers)
+        let survey = VMHealthSurvey.run(spec, providers: providers)
+        let health = survey.problems
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
                                   health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0,
                                   certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date())) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }
-        return planner.plan(mode: .normal, desired: desired, placement: placement.summary, state: state, observed: observed)
+        var plan = planner.plan(mode: .normal, desired: desired, placement: placement.summary, state: state, observed: observed)
+        plan.drift = survey.drift.isEmpty ? nil : survey.drift
+        return plan
     }
 
     private func place(_ state: StateSnapshot?) throws -> Placement {

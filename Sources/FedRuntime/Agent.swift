@@ -27,7 +27,7 @@ public struct Agent: Sendable {
         }
         let client = AggregatorClient(base: assignment.aggregator, tls: assignment.tls)
         let global = try SafeTensors.decode(try client.global(round: round))
-        let data = try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index)
+        let data = try Self.localData(config, participant: assignment.participant, index: index)
         let h = config.hyperparameters
         var context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
                                    participants: config.participants.count, epochs: evaluateOnly ? 0 : h.epochs,
@@ -37,7 +37,7 @@ public struct Agent: Sendable {
         let update: LocalUpdate
         switch config.trainer {
         case .builtin:
-            let trainer = try Self.trainer(config.trainer)
+            let trainer = try Self.trainer(config.trainer, data: config.data)
             if evaluateOnly {
                 let evaluation = try trainer.evaluate(global, on: data.validation)
                 try deliver(round: round) { try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: evaluation) }
@@ -57,7 +57,7 @@ public struct Agent: Sendable {
             try data.writeCSVFiles(to: dataDir)
             context.dataDirectory = dataDir
             let trainer = ExternalCommandTrainer(
-                command: argv, classCount: Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds,
+                command: argv, classCount: config.data?.classes.count ?? Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds,
                 readWeights: { try SafeTensors.read(contentsOfFile: $0.path) },
                 writeWeights: { try SafeTensors.write($0, toFile: $1.path) })
             let started = Date()
@@ -93,17 +93,33 @@ public struct Agent: Sendable {
     public static func initialWeights(_ config: RunConfig, modelFile: String?) throws -> ModelWeights {
         if let modelFile { return try SafeTensors.read(contentsOfFile: modelFile) }
         switch config.trainer {
-        case .builtin: return try trainer(config.trainer).initialWeights(seed: config.hyperparameters.seed)
-        case .command: return BuiltinTrainerKind.logistic.make(for: .wdbc).initialWeights(seed: config.hyperparameters.seed)
+        case .builtin: return try trainer(config.trainer, data: config.data).initialWeights(seed: config.hyperparameters.seed)
+        case .command:
+            let shape: (features: Int, classes: Int) = config.data.map { ($0.features, $0.classes.count) } ?? (Dataset.wdbc.featureCount, Dataset.wdbc.classCount)
+            return BuiltinTrainerKind.logistic.make(features: shape.features, classes: shape.classes).initialWeights(seed: config.hyperparameters.seed)
         }
     }
 
-    public static func trainer(_ spec: RunConfig.TrainerSpec) throws -> any Trainer {
+    /// This participant's data on this host: its own CSV file (split and scaled here), or its
+    /// share of the built-in WDBC demo data. It never leaves this process.
+    static func localData(_ config: RunConfig, participant: String, index: Int) throws -> ParticipantData {
+        guard let spec = config.data else {
+            return try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index)
+        }
+        guard let path = spec.paths[participant] else {
+            throw Failure(description: "the run names no data path for participant \(participant)")
+        }
+        let dataset = try ParticipantCSV.read(path: path, label: spec.labels[participant] ?? "label", classes: spec.classes, features: spec.features)
+        return try ParticipantCSV.split(dataset, seed: config.dataSeed &+ UInt64(index))
+    }
+
+    public static func trainer(_ spec: RunConfig.TrainerSpec, data: ParticipantDataSpec? = nil) throws -> any Trainer {
         switch spec {
         case .builtin(let name):
             guard let kind = BuiltinTrainerKind(rawValue: name) else {
                 throw Failure(description: "unknown built-in trainer \(name)")
             }
+            if let data { return kind.make(features: data.features, classes: data.classes.count) }
             return kind.make(for: .wdbc)
         case .command:
             throw Failure(description: "an external command trainer is run by the agent, not built in")

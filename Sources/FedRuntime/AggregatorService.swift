@@ -196,15 +196,15 @@ public enum AggregatorService {
 }
 
 extension AggregatorService {
-    /// Serves on 127.0.0.1:`port` (0: any free port) until SIGTERM/SIGINT; `onReady` runs once it listens.
-    public static func serve(port: Int, state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil,
+    /// Serves on `bind`:`port` (0: any free port) until SIGTERM/SIGINT; `onReady` runs once it listens.
+    public static func serve(port: Int, bind: String = "127.0.0.1", state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil,
                              onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(port: port, state: state, identify: identify, tls: tls, onReady: onReady).runService()
+        try await application(port: port, bind: bind, state: state, identify: identify, tls: tls, onReady: onReady).runService()
     }
 
-    static func application(port: Int, state: AggregatorState, identify: @escaping Identify, tls: ServerTLS?,
+    static func application(port: Int, bind: String = "127.0.0.1", state: AggregatorState, identify: @escaping Identify, tls: ServerTLS?,
                             onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
-        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "fedplane-aggregator")
+        let configuration = ApplicationConfiguration(address: .hostname(bind, port: port), serverName: "fedplane-aggregator")
         let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), configuration: try $0.channelConfiguration()) } ?? .http1()
         return Application(router: router(state: state, identify: identify), server: server, configuration: configuration,
                            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) })

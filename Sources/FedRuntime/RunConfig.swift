@@ -54,9 +54,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// `sha256:…` of the initial model file (`training.model.file`), or nil for the trainer's own
     /// seeded initial weights: a new initial model is a new run.
     public var initialModel: String?
+    /// The participants' own data (nil: the built-in WDBC demo split, which keeps the hashes of
+    /// runs made before participants could bring their data).
+    public var data: ParticipantDataSpec?
 
     public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
-                participants: [String], dataSeed: UInt64, initialModel: String? = nil) {
+                participants: [String], dataSeed: UInt64, initialModel: String? = nil, data: ParticipantDataSpec? = nil) {
         version = Self.currentVersion
         self.federation = federation
         self.run = run
@@ -65,6 +68,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.participants = participants
         self.dataSeed = dataSeed
         self.initialModel = initialModel
+        self.data = data
     }
 
     /// Digest of what defines the training: the trainer, hyperparameters, participants and data split.
@@ -75,6 +79,24 @@ public struct RunConfig: Codable, Sendable, Equatable {
         defining.run = 0
         defining.federation = ""
         return "sha256:" + SHA256.hex([UInt8]((try? e.encode(defining)) ?? Data()))
+    }
+}
+
+/// Participants' own data: where each participant's CSV file is on its host, and the model's
+/// shape (the coordinator never sees the data, so the spec gives it).
+public struct ParticipantDataSpec: Codable, Sendable, Equatable {
+    /// participant → the CSV file's path on its host.
+    public var paths: [String: String]
+    /// participant → its label column (default `label`).
+    public var labels: [String: String]
+    public var classes: [String]
+    public var features: Int
+
+    public init(paths: [String: String], labels: [String: String], classes: [String], features: Int) {
+        self.paths = paths
+        self.labels = labels
+        self.classes = classes
+        self.features = features
     }
 }
 

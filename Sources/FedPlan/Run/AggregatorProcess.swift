@@ -9,19 +9,21 @@ final class AggregatorProcess {
     let workdir: URL
     let port: Int
     let configFile: URL
+    let bind: String
     private var process: ChildProcess?
 
-    init(workdir: URL, port: Int, configFile: URL) {
+    init(workdir: URL, port: Int, configFile: URL, bind: String = "127.0.0.1") {
         self.workdir = workdir
         self.port = port
         self.configFile = configFile
+        self.bind = bind
     }
 
     func start() throws {
         stopLeftover()
         let ready = workdir.appendingPathComponent("ready")
         try? FileManager.default.removeItem(at: ready)
-        let p = try RunProcesses.start(["aggregator", "--port", "\(port)", "--config", configFile.path, "--ready-file", ready.path],
+        let p = try RunProcesses.start(["aggregator", "--bind", bind, "--port", "\(port)", "--config", configFile.path, "--ready-file", ready.path],
                                        in: workdir, log: "aggregator.log")
         try? Data("\(p.pid)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
         process = p

@@ -3,6 +3,7 @@ import FedDigest
 import FedHTTP
 import FedModels
 import FedOrchestrate
+import FedPKI
 import FedProcess
 import FedRuntime
 import FedSpec
@@ -54,7 +55,19 @@ struct RunCoordinator {
                                    strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed,
                                    aggregation: aggregationRule(t)),
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
-            initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) })
+            initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) },
+            data: participantData(spec))
+    }
+
+    /// The participants' own data, when the spec gives it (validation makes it all or none).
+    static func participantData(_ spec: Spec) -> ParticipantDataSpec? {
+        guard !spec.participants.isEmpty, spec.participants.allSatisfy({ $0.data.path != nil }) else { return nil }
+        var paths: [String: String] = [:], labels: [String: String] = [:]
+        for p in spec.participants {
+            paths[p.name] = p.data.path
+            if let l = p.data.label { labels[p.name] = l }
+        }
+        return ParticipantDataSpec(paths: paths, labels: labels, classes: spec.training.classes ?? [], features: spec.training.features ?? 0)
     }
 
     /// The spec's aggregation rule; nil for plain FedAvg (the aggregator's default).
@@ -76,19 +89,31 @@ struct RunCoordinator {
         let models = ModelStore(root: workspace.modelRoot)
         let local = LocalProvider(root: workspace.localRoot)
         let snapshot = try store.snapshot()
-        guard let agg = snapshot.resource(at: "aggregator.main").map(RecordedResource.init),
-              let port = agg.observed["port"]?.numberValue, let workdir = agg.observed["workdir"]?.stringValue else {
+        guard let aggRow = snapshot.resource(at: "aggregator.main") else {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
+        let agg = RecordedResource(aggRow)
+        guard let port = agg.observed["port"]?.numberValue, let workdir = agg.observed["workdir"]?.stringValue else {
+            throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
+        }
+        // The endpoint is what the aggregator's provider observed (its host and port).
+        let observedEndpoint = agg.observed["endpoint"]?.stringValue ?? "https://127.0.0.1:\(Int(port))"
         // Mutual TLS: the aggregator's launch file (0600) names its certificate, the CA and the
         // client certificates it admits; the coordinator and each agent present their own.
-        let credentials = try RunCredentials(pki: workspace.pki, config: config, run: number, port: Int(port))
+        let credentials = try RunCredentials(pki: workspace.pki, config: config, run: number, endpoint: observedEndpoint)
         let endpoint = credentials.endpoint
         let launchFile = runDir.appendingPathComponent("aggregator.json")
         var launch = credentials.launch
         launch.aggregation = config.hyperparameters.aggregation
         try launch.write(to: launchFile.path)
-        let aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile)
+        let aggregator: any AggregatorHandle
+        if let remote = workspace.providers.provider(aggRow.provider) as? SSHProvider, let machine = remote.aggregator {
+            aggregator = RemoteAggregator(machine: machine, directory: workdir, federationDirectory: remote.federationDirectory(machine),
+                                          port: Int(port), bind: spec.aggregator.service.bind ?? "0.0.0.0", launch: launch)
+        } else {
+            aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,
+                                           bind: spec.aggregator.service.bind ?? "127.0.0.1")
+        }
         defer { aggregator.stop() }
         let client = AggregatorClient(base: endpoint, tls: credentials.coordinator)
 
@@ -131,10 +156,15 @@ struct RunCoordinator {
                     do {
                         try aggregator.ensureRunning()
                         try client.open(round: r, global: global)
-                        let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
-                            AgentAssignment(config: config, aggregator: endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
-                                            taskTimeoutSeconds: taskTimeout)
-                        }, evaluateOnly: evaluateOnly)
+                        let makeAssignment: @Sendable (String, String) -> AgentAssignment = { participant, vm in
+                            // Each participant learns where its own data is, not the others'.
+                            var own = config
+                            if let paths = own.data?.paths { own.data?.paths = paths.filter { $0.key == participant } }
+                            return AgentAssignment(config: own, aggregator: endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
+                                                   taskTimeoutSeconds: taskTimeout)
+                        }
+                        let runner = ParticipantRunner(local: AgentProcessRunner(provider: local, makeAssignment: makeAssignment, evaluateOnly: evaluateOnly),
+                                                       remote: remoteRunners(makeAssignment: makeAssignment, evaluateOnly: evaluateOnly, credentials: credentials))
                         let orchestrator = RoundOrchestrator(retry: spec.training.retry)
                         let participants = spec.participants
                         let c = cursors
@@ -245,6 +275,36 @@ struct RunCoordinator {
         let drops = outcome.dropouts.map(\.participant)
         if !drops.isEmpty { s += "; dropped out: \(drops.joined(separator: ", "))" }
         return s
+    }
+}
+
+extension RunCoordinator {
+    /// One runner per ssh cloud, by participant.
+    func remoteRunners(makeAssignment: @escaping @Sendable (String, String) -> AgentAssignment, evaluateOnly: Bool,
+                       credentials: RunCredentials) -> [String: RemoteAgentRunner] {
+        var out: [String: RemoteAgentRunner] = [:]
+        let pki = workspace.pki
+        for p in spec.participants {
+            guard let cloud = spec.cloud(named: p.cloud), cloud.provider == .ssh,
+                  let provider = workspace.providers.provider(ProviderFactory.instance(cloud)) as? SSHProvider else { continue }
+            out[p.name] = RemoteAgentRunner(provider: provider, makeAssignment: makeAssignment, evaluateOnly: evaluateOnly) { participant in
+                let id = FederationIdentity.participant(participant)
+                return ["ca.pem": pki.caCertificateFile, "client.pem": pki.certificateFile(id), "client.key": pki.keyFile(id)]
+            }
+        }
+        return out
+    }
+}
+
+/// Sends each participant's task to where its VMs are: over SSH for an ssh cloud, else a local
+/// process.
+struct ParticipantRunner: TaskRunner {
+    let local: AgentProcessRunner
+    let remote: [String: RemoteAgentRunner]
+
+    func run(_ task: ParticipantTask, on vm: VMSpec, timeout: TimeSpan) async -> TaskResult {
+        if let r = remote[task.participant] { return await r.run(task, on: vm, timeout: timeout) }
+        return await local.run(task, on: vm, timeout: timeout)
     }
 }
 

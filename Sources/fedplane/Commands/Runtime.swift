@@ -11,8 +11,11 @@ extension Fedplane {
             abstract: "Run the aggregator service (started by apply; not usually run by hand).",
             shouldDisplay: false)
 
-        @Option(help: "Port to listen on, on 127.0.0.1 (0: any free port).")
+        @Option(help: "Port to listen on (0: any free port).")
         var port: Int = 0
+
+        @Option(help: "Address to listen on (0.0.0.0: every address of the host).")
+        var bind: String = "127.0.0.1"
 
         @Option(help: "The run's aggregator file written by apply (participants, credentials' paths).")
         var config: String
@@ -32,7 +35,7 @@ extension Fedplane {
             let tls = launch.tls
             let failure: String? = Blocking.run {
                 do {
-                    try await AggregatorService.serve(port: port, state: state, identify: identify, tls: tls) { bound in
+                    try await AggregatorService.serve(port: port, bind: bind, state: state, identify: identify, tls: tls) { bound in
                         if let ready { try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: ready), options: .atomic) }
                     }
                     return nil
