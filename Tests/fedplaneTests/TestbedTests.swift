@@ -92,6 +92,61 @@ struct TestbedTests {
         }
     }
 
+    /// What "a host goes down" means for a multiplexed connection, a cut link, and a host only
+    /// reachable through a jump host.
+    @Test func hostsGoDownAndHideBehindAJumpHost() throws {
+        try Testbed.withTestbed(["a", "b", "c"]) { bed in
+            let b = bed["b"]
+            let control = bed.root.appendingPathComponent("cm-b").path
+            let master = Testbed.exec(Testbed.sshPath!, bed.sshOptions + ["-o", "ControlMaster=yes", "-o", "ControlPath=\(control)",
+                                                                        "-o", "ControlPersist=30", "-f", "-N", "-p", "22", b.destination])
+            #expect(master.status == 0, "control master: \(master.stderr)")
+            let viaMaster = { Testbed.exec(Testbed.sshPath!, bed.sshOptions + ["-o", "ControlPath=\(control)", "-p", "22", b.destination, "hostname"], timeout: 10) }
+            #expect(viaMaster().stdout.hasPrefix("b"))
+            // Killing only the listener leaves the multiplexed connection working ...
+            bed.killSSHD(b)
+            #expect(viaMaster().status == 0, "a master connection outlives the listener")
+            #expect(bed.run(b, "true").status == 255)
+            // ... killing every process of the host ends it.
+            bed.killAllProcesses(b)
+            let dead = viaMaster()
+            #expect(dead.status != 0, "the master connection survived the host: \(dead.stdout)")
+            try bed.restartSSHD(b)
+            #expect(bed.run(b, "true").status == 0)
+
+            // A link down: connecting times out instead of being refused.
+            try bed.setLink(b, up: false)
+            let down = Testbed.exec(Testbed.sshPath!, ["-o", "ConnectTimeout=1"] + bed.sshOptions + ["-p", "22", b.destination, "true"], timeout: 20)
+            #expect(down.status == 255 && down.stderr.contains("timed out"), "\(down.stderr)")
+            try bed.setLink(b, up: true)
+            #expect(bed.run(b, "true", timeout: 20).status == 0)
+
+            // c cut off from the root namespace: reachable only through a (ProxyJump).
+            let c = bed["c"]
+            try bed.cutOffFromRoot(c)
+            let direct = Testbed.exec(Testbed.sshPath!, ["-o", "ConnectTimeout=1"] + bed.sshOptions + ["-p", "22", c.destination, "true"], timeout: 20)
+            #expect(direct.status == 255, "root reached c directly: \(direct.stderr)")
+            let jumped = Testbed.exec(Testbed.sshPath!, ["-F", bed.sshConfigPath.path, "-J", "a", "c", "hostname"], timeout: 20)
+            #expect(jumped.status == 0 && jumped.stdout.hasPrefix("c"), "ssh -J a c: \(jumped.stderr)")
+            try bed.cutOffFromRoot(c, false)
+            #expect(bed.run(c, "true").status == 0)
+        }
+    }
+
+    @Test func aHostsDataIsFoundOnlyWhereItWasPlaced() throws {
+        try Testbed.withTestbed(["a", "b"]) { bed in
+            let secret = Data("patient-7731,malignant,0.91\n".utf8)
+            let placed = try bed.place(secret, at: "data/train.csv", on: bed["a"])
+            #expect(placed.remotePath == "/root/data/train.csv")
+            #expect(bed.run(bed["a"], "cat data/train.csv").stdoutData == secret)
+            #expect(bed.run(bed["b"], "test ! -e data/train.csv").status == 0)
+            #expect(bed.filesContaining(secret, outside: ["a"]).isEmpty)
+            // A copy to b is caught.
+            #expect(bed.run(bed["b"], "mkdir -p x && cat > x/leak", stdin: secret).status == 0)
+            #expect(bed.filesContaining(secret, outside: ["a"]).map(\.lastPathComponent) == ["leak"])
+        }
+    }
+
     /// Measures throughput on the far side (from the remote shell's start to EOF of stdin).
     private func mbitPerSecond(_ bed: Testbed, _ h: Testbed.Host, bytes: Int) -> Double? {
         let r = bed.run(h, "s=$(date +%s%N); cat >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 ))",

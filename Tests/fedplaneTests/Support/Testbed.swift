@@ -323,7 +323,8 @@ final class Testbed: @unchecked Sendable {
     // MARK: Using hosts
 
     /// `-F /dev/null -i key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes
-    /// -o UserKnownHostsFile=… -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5`.
+    /// -o UserKnownHostsFile=… -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR`.
+    /// ssh keeps the FIRST value of an option: put overrides (`-o ConnectTimeout=1`) before these.
     var sshOptions: [String] {
         ["-F", "/dev/null", "-i", userKeyPath.path, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
          "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=\(knownHostsPath.path)",
@@ -451,6 +452,38 @@ final class Testbed: @unchecked Sendable {
     func hostKeyFingerprint(_ host: Host) -> String {
         let r = Testbed.exec(Testbed.sshKeygenPath!, ["-lf", self[host.name].hostKeyPath.path + ".pub"])
         return r.stdout.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+    }
+
+    // MARK: Hosts' files
+
+    /// Writes `contents` at `relativePath` inside the host's directory (its "disk"); returns the
+    /// path as the host sees it (`/root/<relativePath>`) — and, on this machine, `directory/…`.
+    @discardableResult
+    func place(_ contents: Data, at relativePath: String, on host: Host) throws -> (remotePath: String, localURL: URL) {
+        let url = host.directory.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: url)
+        return ("/root/" + relativePath, url)
+    }
+
+    /// Every regular file below `directory` (a host's tree, a state directory) whose bytes contain
+    /// `needle` — for "this hospital's data never left its hosts". Files over `maxBytes` are
+    /// reported as skipped rather than read.
+    static func files(containing needle: Data, under directory: URL, maxBytes: Int = 512 << 20) -> (hits: [URL], skipped: [URL]) {
+        var hits: [URL] = [], skipped: [URL] = []
+        let e = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+        while let f = e?.nextObject() as? URL {
+            let v = try? f.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard v?.isRegularFile == true else { continue }
+            if (v?.fileSize ?? 0) > maxBytes { skipped.append(f); continue }
+            if let d = try? Data(contentsOf: f, options: .mappedIfSafe), d.range(of: needle) != nil { hits.append(f) }
+        }
+        return (hits, skipped)
+    }
+
+    /// `files(containing:under:)` over every host except `except` (names).
+    func filesContaining(_ needle: Data, outside except: Set<String>) -> [URL] {
+        hosts.filter { !except.contains($0.name) }.flatMap { Testbed.files(containing: needle, under: $0.directory).hits }
     }
 
     // MARK: Internals
