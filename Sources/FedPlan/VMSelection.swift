@@ -23,7 +23,10 @@ public enum VMSelection {
             return .failure(PlanError(mark: p.mark, path: "participants[\(index)].vms",
                                       message: "participant \(p.name) has no eligible VM: \(why.joined(separator: "; "))"))
         }
-        guard let current else { return .success((next.id, "\(next.id) is next in the participant's circular queue")) }
+        // Say why VMs that failed their probe were passed over (an unreachable host, a changed host key).
+        let passedOver = p.vms.filter { $0.id != next.id && ineligible[$0.id] == nil }.compactMap { vm in health[vm.id].map { "\(vm.id): \($0)" } }
+        let skipped = passedOver.isEmpty ? "" : " (passed over: \(passedOver.joined(separator: "; ")))"
+        guard let current else { return .success((next.id, "\(next.id) is next in the participant's circular queue" + skipped)) }
         let why = problem(current) ?? "\(current) is no longer in the inventory"
         return .success((next.id, "\(current) → \(next.id) (\(why))"))
     }
