@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "FedRandom"),
         .target(name: "FedOptimize", dependencies: ["FedRandom"]),
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
+        // The Cloud Authenticator's AWS half and the AWS provider: SigV4, STS, EC2 over FedHTTP.
+        .target(name: "FedAWS", dependencies: ["FedSpec", "FedCloud", "FedHTTP", "FedDigest",
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
         // Child processes in their own process groups, stopped as whole trees; signal handling.
@@ -57,11 +60,11 @@ let package = Package(
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess", "FedPKI"]),
+                                                "FedProcess", "FedPKI", "FedAWS"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
-            "FedProcess", "FedTrain", "FedWeights", "FedPKI",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedAWS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -80,6 +83,8 @@ let package = Package(
         .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
+        .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
 )
