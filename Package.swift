@@ -80,10 +80,12 @@ let package = Package(
         .testTarget(name: "FedRandomTests", dependencies: ["FedRandom"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
-        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
-        .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
+        // A real moto_server behind a fault-injecting proxy, for the AWS tests of both targets below.
+        .target(name: "FedAWSTestSupport", path: "Tests/FedAWSTestSupport"),
+        .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedAWSTestSupport", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
