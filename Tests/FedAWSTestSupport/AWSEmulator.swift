@@ -47,6 +47,10 @@ public final class AWSEmulator: @unchecked Sendable {
     public func stop() {
         if process.isRunning {
             process.terminate()
+            // SIGKILL if SIGTERM is not acted on soon; moto dies with it (PR_SET_PDEATHSIG).
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: log)
@@ -146,10 +150,15 @@ public final class AWSEmulator: @unchecked Sendable {
     }
 
     static let script = #"""
-import http.client, json, os, signal, socket, subprocess, sys, threading, time, urllib.parse
+import ctypes, http.client, json, os, signal, socket, subprocess, sys, threading, time, urllib.parse
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 parent, moto_port, proxy_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+# The test process may block signals, and children inherit the mask: unblock ours.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+def die_with_parent():
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: moto dies with this process, however it ends
+moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                        preexec_fn=die_with_parent)
 def bye(*_):
     moto.kill()
     moto.wait()

@@ -34,8 +34,8 @@ import Testing
         let good = try client(e, key: key, secret: secret).callerIdentity()
         #expect(good.arn == "arn:aws:iam::123456789012:user/tester")
 
-        func failure(_ body: () throws(AWSAPIError) -> Void) -> AWSAPIError? {
-            do { try body(); return nil } catch { return error }
+        func failure(_ body: () throws -> Void) -> AWSAPIError? {
+            do { try body(); return nil } catch { return error as? AWSAPIError }
         }
         let unknown = failure { _ = try client(e, key: "AKIAUNKNOWNKEY000001", secret: secret).callerIdentity() }
         #expect(unknown?.code == "InvalidClientTokenId" && unknown?.status == 403 && unknown?.retryable == false)
