@@ -103,9 +103,12 @@ public struct AWSCredentialLoader: Sendable {
            mode & 0o077 != 0 {
             warnings.append("clouds.\(cloud).credentials: \(path) is \(String(mode & 0o777, radix: 8)), readable by group or others; restrict it: chmod 600 \(path)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail("credentials file \(path) is not readable") }
-        guard data.count <= 1 << 20 else { throw fail("credentials file \(path) is larger than 1 MiB; not a credentials file") }
-        guard let text = String(data: data, encoding: .utf8) else { throw fail("credentials file \(path) is not UTF-8 text") }
+        // Through ReferencedFile: a FIFO, a device or a huge file is a problem, not something to read.
+        let bytes: [UInt8]
+        do { bytes = try ReferencedFile.read(path, kind: .credentials) } catch {
+            throw fail(error.reason == "permission denied" ? "credentials file \(path) is not readable" : "credentials file \(error.description)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw fail("credentials file \(path) is not UTF-8 text") }
         return (text, warnings)
     }
 
