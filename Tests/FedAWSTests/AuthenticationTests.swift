@@ -72,4 +72,29 @@ import Testing
             #expect(error.message.hasSuffix("after 2 attempts"), "\(error.message)")
         }
     }
+
+    /// HTTPS to a server that speaks plain HTTP: a TLS failure, named as such, not retried.
+    @Test func tlsFailureIsToldApart() throws {
+        let e = try Emulated()
+        do {
+            _ = try client(e, key: Emulated.key, secret: Emulated.secret, endpoint: "https://127.0.0.1:\(e.emulator.motoPort)").callerIdentity()
+            Issue.record("TLS to a plain-HTTP server succeeded")
+        } catch let error as AWSAPIError {
+            #expect(error.kind == .tls && !error.retryable && error.attempts == 1)
+            #expect(error.description.hasPrefix("sts GetCallerIdentity: TLS failure talking to https://127.0.0.1:\(e.emulator.motoPort)"), "\(error)")
+        }
+    }
+
+    /// moto cannot expire a session token on demand; the proxy answers as AWS does.
+    @Test func expiredSessionTokenIsToldApart() throws {
+        let e = try Emulated()
+        try e.emulator.inject(.status("GetCallerIdentity", 400, code: "ExpiredToken", times: 1))
+        do {
+            _ = try client(e, key: Emulated.key, secret: Emulated.secret, endpoint: e.emulator.proxyEndpoint).callerIdentity()
+            Issue.record("an expired token verified")
+        } catch let error as AWSAPIError {
+            #expect(error.code == "ExpiredToken" && !error.retryable)
+            #expect(error.credentialMeaning == "expired session token: get new temporary credentials")
+        }
+    }
 }
