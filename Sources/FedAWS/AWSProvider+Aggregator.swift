@@ -129,11 +129,12 @@ extension AWSProvider {
         var rules: [(Int, [String])] = []
         if !settings.participantCIDRs.isEmpty { rules.append((settings.aggregatorPort, settings.participantCIDRs)) }
         if !settings.operatorCIDRs.isEmpty { rules.append((22, settings.operatorCIDRs)) }
-        for (i, rule) in rules.enumerated() {
+        for rule in rules {
             var params = [("GroupId", id), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "\(rule.0)"),
                           ("IpPermissions.1.ToPort", "\(rule.0)")]
             for (j, cidr) in rule.1.enumerated() { params.append(("IpPermissions.1.IpRanges.\(j + 1).CidrIp", cidr)) }
-            do { _ = try ec2.call("AuthorizeSecurityGroupIngress", params) } catch where error.code == "InvalidPermission.Duplicate" { _ = i }
+            // A rule already there (a create retried after this point) is what we want.
+            do { _ = try ec2.call("AuthorizeSecurityGroupIngress", params) } catch where error.code == "InvalidPermission.Duplicate" {}
         }
         return id
     }

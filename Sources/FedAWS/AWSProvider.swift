@@ -152,11 +152,12 @@ public struct AWSProvider: Provider {
     public func verify(address: String) throws(ProviderError) -> ObservedResource {
         let client: AWSClient
         do { client = try self.client(region: "us-east-1") } catch { throw fail(address, error) }
+        guard let reference = settings.credentials else { throw unsupported(address, .cloud) }
         do {
             let id = try client.callerIdentity()
             return ObservedResource(providerID: id.arn, attributes: [
                 "account": .string(id.account), "arn": .string(id.arn),
-                "credentialsFingerprint": .string(AWSCredentialLoader.fingerprint(settings.credentials!, client.credentials)),
+                "credentialsFingerprint": .string(AWSCredentialLoader.fingerprint(reference, client.credentials)),
             ])
         } catch { throw fail(address, "verify", error) }
     }

@@ -51,7 +51,7 @@ extension Plan {
         let byAddress = Dictionary(changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
         let unknown = addresses.filter { byAddress[$0] == nil }
         if !unknown.isEmpty {
-            throw PlanErrors(unknown.map { PlanError(message: "-target \($0): no such resource in the plan (resources: \(changes.map(\.address).joined(separator: ", ")))") })
+            throw PlanErrors(unknown.map { PlanError(message: "--target \($0): no such resource in the plan (resources: \(changes.map(\.address).joined(separator: ", ")))") })
         }
         var keep = Set<String>()
         var stack = addresses

@@ -71,6 +71,10 @@ import Testing
         let aws = try #require((doc["clouds"] as? [[String: Any]])?.first { $0["cloud"] as? String == "aws" })
         #expect(aws["account"] as? String == "123456789012" && aws["status"] as? String == "verified")
 
+        let unknownTarget = try c.run(["plan", "--target", "aggregator.nope"])
+        #expect(unknownTarget.status == 1 && unknownTarget.stderr.contains("--target aggregator.nope: no such resource in the plan"), "\(unknownTarget.stderr)")
+        let planJSON = try c.run(["plan", "--target", "aggregator.main", "--json"])
+        #expect(planJSON.status == 0 && planJSON.stdout.contains("\"aggregator.main\""), "\(planJSON.stderr)")
         let planFile = c.dir.url.appendingPathComponent("cloud.fpl").path
         let plan = try c.run(["plan", "--target", "aggregator.main", "--out", planFile])
         #expect(plan.status == 0, "\(plan.stderr)")
@@ -163,5 +167,30 @@ import Testing
         #expect(wrong.status == 1)
         #expect(wrong.stdout.contains("wrong secret: the secret access key does not match the key id") && wrong.stdout.contains("SignatureDoesNotMatch"), "\(wrong.stdout)")
         for o in c.outputs { #expect(!o.contains(Self.canary)) }
+    }
+
+    /// Through the fault proxy: throttled past the retry budget, apply stops with the cloud's
+    /// code, message and request id, and the next apply finishes with exactly one instance; an
+    /// answer dropped after RunInstances acted makes no second one either.
+    @Test func throttlingAndADroppedAnswerThroughTheCLI() throws {
+        var c = try CaseStudy()
+        c.env["FEDPLANE_AWS_ENDPOINT"] = c.emulator.proxyEndpoint
+        try c.emulator.inject(.status("RunInstances", 503, code: "RequestLimitExceeded", times: 5, retryAfter: 0))
+        let throttled = try c.run(["apply", "--auto-approve", "--target", "aggregator.main"])
+        #expect(throttled.status == 1)
+        #expect(throttled.stderr.contains("aggregator.main: aws ec2 RunInstances failed: ec2 RunInstances: HTTP 503 RequestLimitExceeded: injected by the test proxy (request id fault-RunInstances-5) after 5 attempts (retryable)"), "\(throttled.stderr)")
+        #expect(try c.tagged().instances.isEmpty)
+        let next = try c.run(["apply", "--auto-approve", "--target", "aggregator.main"])
+        #expect(next.status == 0, "\(next.stderr)")
+        let one = try c.tagged().instances
+        #expect(one.count == 1)
+
+        try c.emulator.inject(.dropAfterForwarding("RunInstances"))
+        _ = try c.emulator.awsCall(service: "ec2", region: "us-east-2", "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=\(one[0])")
+        let dropped = try c.run(["apply", "--auto-approve", "--target", "aggregator.main"])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        let after = try c.tagged().instances
+        #expect(after.count == 1 && after != one)
+        #expect(try c.emulator.counts()["RunInstances"] == 7)
     }
 }
