@@ -181,10 +181,8 @@ extension AWSProvider {
             }
             try? FileManager.default.removeItem(at: keyFile(address))
             try? FileManager.default.removeItem(atPath: keyFile(address).path + ".pub")
-        } catch let e as AWSAPIError {
-            throw fail(address, step, e)
         } catch {
-            throw ProviderError(provider: "aws", address: address, operation: step, message: "\(error)", retryable: false)
+            throw fail(address, step, error)
         }
     }
 }

@@ -77,7 +77,8 @@ public struct RetryPolicy: Sendable, Equatable {
 /// The one HTTP path of every cloud provider: a checked endpoint, timeouts, a user agent with the
 /// version, TLS verification left on (libcurl's default, never switched off here).
 public struct CloudHTTP: Sendable {
-    public static let userAgent = "fedplane/0.1.0 (libcurl; +https://github.com/fedplane)"
+    /// Kept in step with `Fedplane.version` (the CLI target, which this module cannot see).
+    public static let userAgent = "fedplane/0.1.0 (libcurl)"
 
     public var client: CurlClient
 
