@@ -93,8 +93,12 @@ public struct AWSProvider: Provider {
     /// A client for `region`, credentials loaded now (never kept between commands).
     public func client(region: String? = nil) throws(CredentialError) -> AWSClient {
         let (credentials, warnings) = try loadCredentials()
-        for w in warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-        return AWSClient(region: region ?? settings.region, credentials: credentials, endpointOverride: try endpoint(),
+        for w in warnings { Warnings.once(w) }
+        let endpoint = try endpoint()
+        if let endpoint, endpoint.insecure {
+            Warnings.once("clouds.\(settings.cloud).endpoint \(endpoint) is plain http to a host that is not loopback: signed requests and answers cross the network unencrypted (FEDPLANE_INSECURE_ENDPOINTS=1)")
+        }
+        return AWSClient(region: region ?? settings.region, credentials: credentials, endpointOverride: endpoint,
                          http: settings.http, retry: settings.retry)
     }
 

@@ -36,7 +36,6 @@ extension Workspace {
         for c in plan.changes where c.kind == .cloud && c.action != .noOp && c.action != .delete {
             guard let cloud = spec.cloud(named: c.cloud), cloud.provider == .aws else { continue }
             let r = authenticator.verify(cloud)
-            for w in r.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             if !r.ok { errors.append(PlanError(mark: cloud.credentialsMark ?? cloud.mark, path: "clouds.\(cloud.name)", message: "credential check failed: \(r.message)")) }
         }
         if !errors.isEmpty { throw PlanErrors(errors) }

@@ -61,6 +61,13 @@ import Testing
 
     @Test func fullCycleAgainstTheEmulator() throws {
         var c = try CaseStudy()
+        // A key file others can read: one warning with the fix, however many calls load it.
+        let creds = c.dir.url.appendingPathComponent("home/.aws/credentials").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: creds)
+        let wide = try c.run(["plan", "--target", "aggregator.main"])
+        #expect(wide.status == 0, "\(wide.stderr)")
+        #expect(wide.stderr.components(separatedBy: "warning: clouds.aws.credentials: \(creds) is 644, readable by group or others; restrict it: chmod 600 \(creds)").count == 2, "\(wide.stderr)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: creds)
         let verify = try c.run(["auth", "verify"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("aws (aws): verified — account 123456789012, arn:aws:sts::123456789012:user/moto [profile fl-platform, sha256:"), "\(verify.stdout)")

@@ -37,8 +37,8 @@ extension Fedplane {
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     print(String(decoding: try encoder.encode(["clouds": results]), as: UTF8.self))
                 } else {
+                    // Credential warnings (a key file others can read) went to stderr when loaded.
                     for r in results {
-                        for w in r.warnings { Console.stderr("warning: \(w)") }
                         let ref = r.reference.map { " [\($0)\(r.fingerprint.map { ", \($0)" } ?? "")]" } ?? ""
                         print("\(r.cloud) (\(r.provider)): \(r.status == .failed ? "FAILED" : r.status.rawValue) — \(r.message)\(ref)")
                     }
