@@ -35,6 +35,9 @@ let package = Package(
         .target(name: "FedRandom"),
         .target(name: "FedOptimize", dependencies: ["FedRandom"]),
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
+        // The Cloud Authenticator's AWS half and the AWS provider: SigV4, STS, EC2 over FedHTTP.
+        .target(name: "FedAWS", dependencies: ["FedSpec", "FedCloud", "FedHTTP", "FedDigest",
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
         // Child processes in their own process groups, stopped as whole trees; signal handling.
@@ -59,11 +62,11 @@ let package = Package(
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess", "FedPKI", "FedHost"]),
+                                                "FedProcess", "FedPKI", "FedHost", "FedAWS"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
-            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedHost",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedHost", "FedAWS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,10 +82,14 @@ let package = Package(
         .testTarget(name: "FedRandomTests", dependencies: ["FedRandom"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
-        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec"]),
+        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
         .testTarget(name: "FedHostTests", dependencies: ["FedHost", "FedProcess"]),
+        // A real moto_server behind a fault-injecting proxy, for the AWS tests of both targets below.
+        .target(name: "FedAWSTestSupport", path: "Tests/FedAWSTestSupport"),
+        .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedAWSTestSupport", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),
     ]
 )

@@ -21,7 +21,7 @@ run_as_root apt-get install -y libyaml-dev libsqlite3-dev libcurl4-openssl-dev p
 
 if [ "${1:-}" = "--tests" ]; then
     # Tests run whichever python3 is first on PATH; inside a virtual environment pip needs no flag.
-    python3 -m pip install numpy safetensors jsonschema pyyaml
+    python3 -m pip install numpy safetensors jsonschema pyyaml 'moto[server]'
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -14,6 +14,9 @@ public struct ProviderSet: Sendable {
         ProviderSet([LocalProvider(root: localRoot)])
     }
 
+    /// Every provider of the set (to extend it).
+    public var all: [any Provider] { providers.keys.sorted().compactMap { providers[$0] } }
+
     public var kinds: [String] { Set(providers.values.map(\.kind)).sorted() }
 
     public func provider(_ instance: String) -> (any Provider)? { providers[instance] }

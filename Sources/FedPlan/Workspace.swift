@@ -52,7 +52,8 @@ public struct Workspace: Sendable {
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, localRoot: root, catalog: catalog,
-                         providers: ProviderFactory.providers(spec: spec, localRoot: root, pki: pki),
+                         providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki).all
+                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, environment: environment)),
                          warnings: warnings, credentialProblems: credentialProblems)
     }
 

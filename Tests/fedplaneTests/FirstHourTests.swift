@@ -1,3 +1,4 @@
+import FedAWSTestSupport
 import Foundation
 import Testing
 
@@ -116,9 +117,12 @@ import Testing
 
     @Test func theCaseStudyPlansWithCredentialsForTheChosenCloudOnly() throws {
         let dir = try TempDir()
-        let creds = try dir.write("aws-credentials", "[fl-platform]\naws_access_key_id = AKIDEXAMPLE\n")
-        // Cost first: the aggregator goes to aws; gcp and azure are only warned about.
-        let r = try planCaseStudy(dir, env: ["AWS_SHARED_CREDENTIALS_FILE": creds.path])
+        let creds = try dir.write("aws-credentials", "[fl-platform]\naws_access_key_id = AKIAFEDPLANETEST0001\naws_secret_access_key = fedplanetestsecret0000000000000000000001\n")
+        // Cost first: the aggregator goes to aws (whose credential plan checks with STS, here
+        // against the emulator); gcp and azure are only warned about.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: creds.path)
+        let emulator = try AWSEmulator()
+        let r = try planCaseStudy(dir, env: ["AWS_SHARED_CREDENTIALS_FILE": creds.path, "FEDPLANE_AWS_ENDPOINT": emulator.endpoint])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("Aggregator placement: aws /"), "\(r.stdout.prefix(300))")
         #expect(r.stderr.contains("warning: clouds.gcp.credentials: credentials file ./credentials/gcp-sa.json does not exist; the plan does not use gcp now"), "\(r.stderr)")

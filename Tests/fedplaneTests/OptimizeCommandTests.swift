@@ -1,3 +1,4 @@
+import FedAWSTestSupport
 import Foundation
 import Testing
 
@@ -42,12 +43,16 @@ import Testing
 
     /// The case study's three credential references, resolvable in `dir` (empty placeholders:
     /// planning checks that they exist, never calls a cloud); the environment that points at them.
-    static func caseStudyCredentials(in dir: TempDir) throws -> [String: String] {
+    /// Plan verifies the aws credential with a real STS call: against `emulator`, never AWS.
+    static func caseStudyCredentials(in dir: TempDir, emulator: AWSEmulator) throws -> [String: String] {
         try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("credentials"), withIntermediateDirectories: true)
         _ = try dir.write("credentials/gcp-sa.json", "{}")
         try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("home/.aws"), withIntermediateDirectories: true)
-        _ = try dir.write("home/.aws/credentials", "[fl-platform]\n")
+        _ = try dir.write("home/.aws/credentials", "[fl-platform]\naws_access_key_id = AKIAFEDPLANETEST0001\naws_secret_access_key = fedplanetestsecret0000000000000000000001\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.url.appendingPathComponent("home/.aws/credentials").path)
         var env = ProcessInfo.processInfo.environment
+        env["FEDPLANE_AWS_ENDPOINT"] = emulator.endpoint
+        env["FEDPLANE_AWS_POLL_INTERVAL_S"] = "0.05"
         env["HOME"] = dir.url.appendingPathComponent("home").path
         for v in ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"] { env[v] = "set" }
         return env
@@ -138,7 +143,8 @@ import Testing
         let (dir, spec) = try Self.caseStudy {
             $0.replacingOccurrences(of: "population: 100, generations: 200", with: "population: 4, generations: 1")
         }
-        let env = try Self.caseStudyCredentials(in: dir)
+        let emulator = try AWSEmulator()
+        let env = try Self.caseStudyCredentials(in: dir, emulator: emulator)
         let plan = try CLI.run(["plan", "-f", spec.path, "--no-color"], in: dir.url, environment: env)
         #expect(plan.status == 0, "\(plan.stderr)")
         let chosen = try #require(try Self.json(["optimize", "-f", spec.path])["chosen"] as? [String: Any])
@@ -175,26 +181,25 @@ import Testing
         #expect(try CLI.run(["catalog", "list", "--cloud", "ibm"]).status == 1)
     }
 
-    /// The plan carries the optimizer's placement, keeps it across plans, and apply stops before
-    /// touching anything because no aws provider exists yet.
+    /// The plan carries the optimizer's placement and keeps it across plans; the aggregator's
+    /// cloud part applies against the AWS emulator.
     @Test func planCarriesThePlacement() throws {
         let dir = try TempDir()
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/covid19-multicloud.yaml"), encoding: .utf8)
         let spec = try dir.write("covid.yaml", text)
-        let env = try Self.caseStudyCredentials(in: dir)
+        let emulator = try AWSEmulator()
+        let env = try Self.caseStudyCredentials(in: dir, emulator: emulator)
 
         let plan = try CLI.run(["plan", "-f", spec.path, "--no-color"], in: dir.url, environment: env)
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.hasPrefix("Aggregator placement: aws / us-east-2 / t3.medium, 707 KRW per run, 226 ms per round"), "\(plan.stdout.prefix(300))")
         #expect(plan.stdout.contains("  + aggregator.main"))
-        #expect(plan.stderr.contains("warning: clouds.aws: the aws provider is not available"))
         let again = try CLI.run(["plan", "-f", spec.path, "--no-color"], in: dir.url, environment: env)
         #expect(again.stdout == plan.stdout)
 
-        let apply = try CLI.run(["apply", "-f", spec.path, "--auto-approve"], in: dir.url, environment: env)
-        #expect(apply.status == 1)
-        #expect(apply.stderr.contains("clouds.aws: the aws provider is not available in this fedplane yet"))
-        #expect(!apply.stdout.contains("Apply complete"))
+        let apply = try CLI.run(["apply", "-f", spec.path, "--auto-approve", "--target", "aggregator.main"], in: dir.url, environment: env)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("Apply complete! Resources: 2 added"), "\(apply.stdout)")
 
         // Without the credentials, plan refuses (validate only warns).
         let noCreds = try CLI.run(["plan", "-f", spec.path], in: dir.url, environment: ["HOME": "/nonexistent"])

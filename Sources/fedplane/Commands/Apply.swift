@@ -26,8 +26,11 @@ extension Fedplane {
         @Flag(name: .customLong("auto-approve"), help: "Apply without asking for confirmation.")
         var autoApprove = false
 
+        @Option(name: .customLong("target"), help: ArgumentHelp("Apply only this resource and what it depends on (repeatable).", valueName: "address"))
+        var targets: [String] = []
+
         func run() throws {
-            try ApplyFlow(spec: spec, state: state, output: output, autoApprove: autoApprove).run(mode: .normal, planFile: planFile)
+            try ApplyFlow(spec: spec, state: state, output: output, autoApprove: autoApprove, targets: targets).run(mode: .normal, planFile: planFile)
         }
     }
 
@@ -55,6 +58,7 @@ struct ApplyFlow {
     let state: StateOptions
     let output: OutputOptions
     let autoApprove: Bool
+    var targets: [String] = []
 
     func run(mode: FedPlan.Plan.Mode, planFile: String?) throws {
         var specPath = spec.file
@@ -100,7 +104,8 @@ struct ApplyFlow {
                                                catalogVersion: ws.catalog.version)
                     plan = saved.plan
                 } else {
-                    plan = try ws.makePlan(mode: mode, state: snapshot)
+                    plan = try ws.makePlan(mode: mode, state: snapshot).targeting(targets)
+                    if mode == .normal { try ws.verifyClouds(plan) }
                 }
                 PlanView.print(plan, output)
                 guard plan.canApply else { return }

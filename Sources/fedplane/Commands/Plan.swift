@@ -20,12 +20,16 @@ extension Fedplane {
         @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes.")
         var detailedExitCode = false
 
+        @Option(name: .customLong("target"), help: ArgumentHelp("Plan only this resource and what it depends on (repeatable).", valueName: "address"))
+        var targets: [String] = []
+
         func run() throws {
             do {
                 let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .require)
                 DiagnosticsView.printHuman(ws.warnings)
                 let snapshot = try ws.openState(create: false)?.snapshot()
-                let plan = try ws.makePlan(mode: .normal, state: snapshot)
+                let plan = try ws.makePlan(mode: .normal, state: snapshot).targeting(targets)
+                try ws.verifyClouds(plan)
                 PlanView.print(plan, output)
                 do { try ws.checkProviders(plan) } catch let e as PlanErrors {
                     for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }

@@ -1,0 +1,188 @@
+import FedCloud
+import FedDigest
+import Foundation
+
+extension AWSProvider {
+    /// Key pair, security group, then the instance; each found by name or tag before it is made.
+    func createAggregator(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
+        let address = request.address
+        let region = request.inputs["region"]?.stringValue ?? settings.region
+        guard let instanceType = request.inputs["instanceType"]?.stringValue else {
+            throw ProviderError(provider: "aws", address: address, operation: "plan", message: "no instanceType in the request", retryable: false)
+        }
+        let ec2 = try ec2(address, region: region)
+        var step = "DescribeInstances"
+        do {
+            if let existing = try find(ec2, address: address) {
+                return observe(try waitRunning(ec2, existing, address: address), region: region)
+            }
+            step = "key pair"
+            let keyName = try ensureKeyPair(ec2, address: address)
+            step = "security group"
+            let groupID = try ensureSecurityGroup(ec2, address: address)
+            step = "image"
+            let image = try imageID(ec2)
+            step = "RunInstances"
+            // Same lineage, address and inputs: same token, so AWS itself refuses a second
+            // instance for a retried call; the lookup by tag covers emulators that ignore it.
+            let token = SHA256.hex("\(settings.lineage() ?? settings.federation)|\(address)|\(request.inputs.canonical)").prefix(32)
+            let params: [(String, String)] = [
+                ("ImageId", image), ("InstanceType", instanceType), ("MinCount", "1"), ("MaxCount", "1"),
+                ("KeyName", keyName), ("SecurityGroupId.1", groupID), ("ClientToken", String(token)),
+            ] + EC2.tagSpecification(1, resourceType: "instance", tags: tags(address))
+            let xml = try ec2.call("RunInstances", params, beforeRetry: { _ throws(AWSAPIError) -> XMLNode? in
+                // The failed attempt may have launched the instance (a dropped answer): adopt it.
+                guard let found = try find(ec2, address: address) else { return nil }
+                return XMLNode(name: "adopted", children: [XMLNode(name: "instanceId", children: [], text: found.id)], text: "")
+            })
+            let id = xml.name == "adopted" ? xml.field("instanceId") : xml.items("instancesSet").first?.field("instanceId")
+            guard let id else {
+                throw AWSAPIError(kind: .malformed, service: "ec2", action: "RunInstances", endpoint: ec2.client.endpoint(for: "ec2").description,
+                                  status: 200, code: "Malformed", message: "no instanceId in the answer", requestID: xml.value("requestId"), retryable: false)
+            }
+            step = "DescribeInstances"
+            guard let launched = try ec2.describeInstance(id: id) else {
+                throw AWSAPIError(kind: .api, service: "ec2", action: "DescribeInstances", endpoint: ec2.client.endpoint(for: "ec2").description,
+                                  status: 200, code: "NotFound", message: "instance \(id) launched but not found", requestID: nil, retryable: true)
+            }
+            return observe(try waitRunning(ec2, launched, address: address), region: region)
+        } catch let e as AWSAPIError {
+            throw fail(address, step, e)
+        } catch {
+            throw ProviderError(provider: "aws", address: address, operation: step, message: "\(error)", retryable: false)
+        }
+    }
+
+    /// Bounded polling until `running`.
+    func waitRunning(_ ec2: EC2, _ instance: EC2Instance, address: String) throws(AWSAPIError) -> EC2Instance {
+        var current = instance
+        var polls = 0
+        while current.state != "running" {
+            guard current.state == "pending", polls < settings.pollAttempts else {
+                throw AWSAPIError(kind: .api, service: "ec2", action: "DescribeInstances", endpoint: ec2.client.endpoint(for: "ec2").description,
+                                  status: 200, code: "InstanceNotRunning",
+                                  message: "instance \(current.id) is \(current.state) after \(polls) polls, not running", requestID: nil, retryable: false)
+            }
+            Thread.sleep(forTimeInterval: settings.pollInterval)
+            polls += 1
+            current = try ec2.describeInstance(id: current.id) ?? current
+        }
+        return current
+    }
+
+    /// A key generated here with ssh-keygen (the private half never leaves this machine, 0600
+    /// beside the state) and imported under the resource's name.
+    func ensureKeyPair(_ ec2: EC2, address: String) throws(AWSAPIError) -> String {
+        let keyName = name(address)
+        let file = keyFile(address)
+        let existing = try ec2.call("DescribeKeyPairs", EC2.filters([("key-name", [keyName])])).items("keySet")
+        if !existing.isEmpty {
+            if FileManager.default.fileExists(atPath: file.path) { return keyName }
+            // Imported by a run whose private key is gone: useless, replace it.
+            _ = try ec2.call("DeleteKeyPair", [("KeyName", keyName)])
+        }
+        let publicKey: String
+        do { publicKey = try generateKey(file) } catch {
+            throw AWSAPIError(kind: .malformed, service: "ec2", action: "ImportKeyPair", endpoint: "ssh-keygen", status: nil, code: "KeyGeneration",
+                              message: "\(error)", requestID: nil, retryable: false)
+        }
+        _ = try ec2.call("ImportKeyPair", [("KeyName", keyName), ("PublicKeyMaterial", Data(publicKey.utf8).base64EncodedString())]
+                         + EC2.tagSpecification(1, resourceType: "key-pair", tags: tags(address)))
+        return keyName
+    }
+
+    struct KeyGenerationError: Error, CustomStringConvertible { var description: String }
+
+    func generateKey(_ file: URL) throws -> String {
+        try FileManager.default.createDirectory(at: settings.keyDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.removeItem(at: file)
+        try? FileManager.default.removeItem(atPath: file.path + ".pub")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fedplane \(settings.federation)", "-f", file.path]
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw KeyGenerationError(description: "ssh-keygen failed: \(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        return try String(contentsOfFile: file.path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The group that opens the aggregator's port to the participants' networks and SSH to the
+    /// operator's; nothing else.
+    func ensureSecurityGroup(_ ec2: EC2, address: String) throws(AWSAPIError) -> String {
+        let groupName = name(address)
+        if let id = try ec2.call("DescribeSecurityGroups", EC2.filters([("group-name", [groupName])])).items("securityGroupInfo").first?.field("groupId") {
+            return id
+        }
+        let created = try ec2.call("CreateSecurityGroup", [("GroupName", groupName),
+                                                          ("GroupDescription", "fedplane aggregator of \(settings.federation)")]
+                                   + EC2.tagSpecification(1, resourceType: "security-group", tags: tags(address)))
+        guard let id = created.value("groupId") else {
+            throw AWSAPIError(kind: .malformed, service: "ec2", action: "CreateSecurityGroup", endpoint: ec2.client.endpoint(for: "ec2").description,
+                              status: 200, code: "Malformed", message: "no groupId", requestID: created.value("requestId"), retryable: false)
+        }
+        var rules: [(Int, [String])] = []
+        if !settings.participantCIDRs.isEmpty { rules.append((settings.aggregatorPort, settings.participantCIDRs)) }
+        if !settings.operatorCIDRs.isEmpty { rules.append((22, settings.operatorCIDRs)) }
+        for rule in rules {
+            var params = [("GroupId", id), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "\(rule.0)"),
+                          ("IpPermissions.1.ToPort", "\(rule.0)")]
+            for (j, cidr) in rule.1.enumerated() { params.append(("IpPermissions.1.IpRanges.\(j + 1).CidrIp", cidr)) }
+            // A rule already there (a create retried after this point) is what we want.
+            do { _ = try ec2.call("AuthorizeSecurityGroupIngress", params) } catch where error.code == "InvalidPermission.Duplicate" {}
+        }
+        return id
+    }
+
+    func imageID(_ ec2: EC2) throws(AWSAPIError) -> String {
+        if let id = settings.imageID { return id }
+        let images = try ec2.call("DescribeImages", [("Owner.1", settings.imageOwner)]
+                                  + EC2.filters([("name", [settings.imageNamePattern]), ("state", ["available"]), ("architecture", ["x86_64"])]))
+            .items("imagesSet")
+        // Newest first: creation date, then the name (which ends in the build date).
+        guard let best = images.max(by: { ($0.field("creationDate") ?? "", $0.field("name") ?? "") < ($1.field("creationDate") ?? "", $1.field("name") ?? "") }),
+              let id = best.field("imageId") else {
+            throw AWSAPIError(kind: .api, service: "ec2", action: "DescribeImages", endpoint: ec2.client.endpoint(for: "ec2").description, status: 200,
+                              code: "NoImage", message: "no image owned by \(settings.imageOwner) matches \(settings.imageNamePattern)", requestID: nil, retryable: false)
+        }
+        return id
+    }
+
+    /// Terminate, wait until terminated, then the security group and key pair: in dependency order.
+    func deleteAggregator(_ address: String) throws(ProviderError) {
+        let ec2 = try ec2(address, region: nil)
+        var step = "DescribeInstances"
+        do {
+            let instances = try ec2.describeInstances(filters: tagFilters(address) + [("instance-state-name", ["pending", "running", "stopping", "stopped", "shutting-down"])])
+            if !instances.isEmpty {
+                step = "TerminateInstances"
+                _ = try ec2.call("TerminateInstances", instances.enumerated().map { ("InstanceId.\($0.offset + 1)", $0.element.id) })
+                for i in instances {
+                    var polls = 0
+                    while let s = try ec2.describeInstance(id: i.id), s.state != "terminated", polls < settings.pollAttempts {
+                        Thread.sleep(forTimeInterval: settings.pollInterval)
+                        polls += 1
+                    }
+                }
+            }
+            step = "DeleteSecurityGroup"
+            for g in try ec2.call("DescribeSecurityGroups", EC2.filters([("group-name", [name(address)])])).items("securityGroupInfo") {
+                guard let id = g.field("groupId") else { continue }
+                do { _ = try ec2.call("DeleteSecurityGroup", [("GroupId", id)]) } catch where error.code == "InvalidGroup.NotFound" {}
+            }
+            step = "DeleteKeyPair"
+            if !(try ec2.call("DescribeKeyPairs", EC2.filters([("key-name", [name(address)])])).items("keySet")).isEmpty {
+                _ = try ec2.call("DeleteKeyPair", [("KeyName", name(address))])
+            }
+            try? FileManager.default.removeItem(at: keyFile(address))
+            try? FileManager.default.removeItem(atPath: keyFile(address).path + ".pub")
+        } catch {
+            throw fail(address, step, error)
+        }
+    }
+}

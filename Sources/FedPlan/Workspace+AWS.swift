@@ -1,0 +1,64 @@
+import FedAWS
+import FedCloud
+import FedSpec
+import FedState
+import Foundation
+
+/// How the AWS provider joins a workspace, kept out of Workspace.swift.
+extension Workspace {
+    /// One AWS provider, for the spec's first aws cloud (the provider set is keyed by kind; one
+    /// per cloud comes with the per-cloud provider set). Its default region is the recorded
+    /// aggregator's (read and delete need it); a create names its region itself.
+    static func cloudProviders(spec: Spec, specPath: String, statePath: URL, environment: [String: String]) -> [any Provider] {
+        guard let cloud = spec.clouds.first(where: { $0.provider == .aws }) else { return [] }
+        let path = statePath.path, federation = spec.metadata.name
+        let recorded = FileManager.default.fileExists(atPath: path)
+            ? (try? StateStore.openForReading(path: path, federation: federation).snapshot()) : nil
+        let region = recorded?.resource(at: "aggregator.main").flatMap { RecordedResource($0).inputs["region"]?.stringValue } ?? "us-east-1"
+        var settings = AWSProvider.Settings(
+            cloud: cloud, region: region, federation: federation,
+            // Read when used: the first apply creates the state (and its lineage) after this.
+            lineage: { FileManager.default.fileExists(atPath: path) ? (try? StateStore.openForReading(path: path, federation: federation).snapshot().lineage) : nil },
+            keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
+            specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
+        settings.participantCIDRs = environment["FEDPLANE_AWS_PARTICIPANT_CIDRS"].map { $0.split(separator: ",").map(String.init) } ?? []
+        settings.operatorCIDRs = environment["FEDPLANE_AWS_OPERATOR_CIDRS"].map { $0.split(separator: ",").map(String.init) } ?? []
+        settings.imageID = environment["FEDPLANE_AWS_IMAGE_ID"]
+        if let s = environment["FEDPLANE_AWS_POLL_INTERVAL_S"].flatMap(Double.init) { settings.pollInterval = s }
+        return [AWSProvider(settings)]
+    }
+
+    /// Plan and apply check, before anything else, the credential of every cloud they are about
+    /// to touch (a cloud whose recorded identity was just re-read is checked already).
+    public func verifyClouds(_ plan: Plan, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let authenticator = CloudAuthenticator(specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
+        var errors: [PlanError] = []
+        for c in plan.changes where c.kind == .cloud && c.action != .noOp && c.action != .delete {
+            guard let cloud = spec.cloud(named: c.cloud), cloud.provider == .aws else { continue }
+            let r = authenticator.verify(cloud)
+            if !r.ok { errors.append(PlanError(mark: cloud.credentialsMark ?? cloud.mark, path: "clouds.\(cloud.name)", message: "credential check failed: \(r.message)")) }
+        }
+        if !errors.isEmpty { throw PlanErrors(errors) }
+    }
+}
+
+extension Plan {
+    /// Only the changes of `addresses` and what they depend on (like Terraform's -target): the
+    /// cloud part of a federation can be applied without its training run.
+    public func targeting(_ addresses: [String]) throws -> Plan {
+        guard !addresses.isEmpty else { return self }
+        let byAddress = Dictionary(changes.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        let unknown = addresses.filter { byAddress[$0] == nil }
+        if !unknown.isEmpty {
+            throw PlanErrors(unknown.map { PlanError(message: "--target \($0): no such resource in the plan (resources: \(changes.map(\.address).joined(separator: ", ")))") })
+        }
+        var keep = Set<String>()
+        var stack = addresses
+        while let a = stack.popLast() {
+            if keep.insert(a).inserted { stack += byAddress[a]?.dependsOn ?? [] }
+        }
+        var p = self
+        p.changes = changes.filter { keep.contains($0.address) }
+        return p
+    }
+}
