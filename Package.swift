@@ -29,7 +29,8 @@ let package = Package(
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
         .target(name: "FedState", dependencies: ["CSQLite"]),
-        .target(name: "FedDigest"),
+        // SHA-256 through swift-crypto (BoringSSL's hardware-accelerated code on Linux).
+        .target(name: "FedDigest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
         .target(name: "FedCloud", dependencies: ["FedDigest"]),
         .target(name: "FedRandom"),
