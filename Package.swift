@@ -38,16 +38,18 @@ let package = Package(
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
+        // Phase timings for the round benchmark, written only when FEDPLANE_TRACE is set.
+        .target(name: "FedTrace"),
         // Child processes in their own process groups, stopped as whole trees; signal handling.
         .target(name: "FedProcess"),
-        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
+        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess", "FedTrace"]),
         .target(name: "FedPKI", dependencies: [
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI", "FedTrace",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -58,15 +60,16 @@ let package = Package(
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess", "FedPKI"]),
+                                                "FedProcess", "FedPKI", "FedTrace"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
-            "FedProcess", "FedTrain", "FedWeights", "FedPKI",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedTrace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedCatalog", "FedOptimize", "FedRandom", "FedWeights"]),
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedCatalog", "FedOptimize", "FedRandom", "FedWeights",
+                                                               "FedDigest"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),

@@ -1,3 +1,4 @@
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -26,8 +27,9 @@ public struct Agent: Sendable {
             throw Failure(description: "participant \(assignment.participant) is not in the run's participants \(config.participants)")
         }
         let client = AggregatorClient(base: assignment.aggregator, tls: assignment.tls)
-        let global = try SafeTensors.decode(try client.global(round: round))
-        let data = try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index)
+        let trace = Tracer(role: "agent", participant: assignment.participant)
+        let global = try trace.span("download", round: round) { try SafeTensors.decode(try client.global(round: round)) }
+        let data = try trace.span("data", round: round) { try FederatedSplit(participants: config.participants.count, seed: config.dataSeed).participant(index) }
         let h = config.hyperparameters
         var context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
                                    participants: config.participants.count, epochs: evaluateOnly ? 0 : h.epochs,
@@ -70,9 +72,11 @@ public struct Agent: Sendable {
         }
         var sent = update
         if let tamper { sent = tamper(sent) }
-        try deliver(round: round) {
-            try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(sent.weights),
-                              trainSamples: sent.trainSamples, evaluation: sent.evaluation)
+        try trace.span("upload", round: round) {
+            try deliver(round: round) {
+                try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(sent.weights),
+                                  trainSamples: sent.trainSamples, evaluation: sent.evaluation)
+            }
         }
     }
 

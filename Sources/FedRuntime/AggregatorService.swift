@@ -1,3 +1,4 @@
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -101,7 +102,9 @@ public enum AggregatorService {
         rounds.put("/:round/global") { request, context -> HTTPResponse.Status in
             try await guarded(request, context, "PUT global") { c, r in
                 try requireCoordinator(c)
-                try await state.open(round: r, weights: try await bytes(request, limit: maxModelBytes))
+                try await Tracer(role: "aggregator").span("openRound", round: r) {
+                    try await state.open(round: r, weights: try await bytes(request, limit: maxModelBytes))
+                }
                 return .noContent
             }
         }
@@ -124,8 +127,11 @@ public enum AggregatorService {
                     throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Train-Samples")
                 }
                 let evaluation = try parseEvaluation(request)
-                let body = try await bytes(request, limit: limit)
-                try await state.submit(round: r, participant: participant, weights: body, trainSamples: samples, evaluation: evaluation)
+                let trace = Tracer(role: "aggregator", participant: participant)
+                let body = try await trace.span("receiveUpdate", round: r) { try await bytes(request, limit: limit) }
+                try await trace.span("checkUpdate", round: r) {
+                    try await state.submit(round: r, participant: participant, weights: body, trainSamples: samples, evaluation: evaluation)
+                }
                 return .accepted
             }
         }
@@ -144,7 +150,9 @@ public enum AggregatorService {
                 try requireCoordinator(c)
                 let minimum = request.uri.queryParameters.get("min", as: Int.self) ?? 1
                 let aggregate = request.uri.queryParameters.get("evaluateOnly") != "1"
-                return try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
+                return try await Tracer(role: "aggregator").span("aggregate", round: r) {
+                    try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
+                }
             }
         }
         rounds.get("/:round/result") { request, context -> Response in

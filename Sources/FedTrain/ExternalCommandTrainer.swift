@@ -1,4 +1,5 @@
 import FedProcess
+import FedTrace
 import FedWeights
 import Foundation
 #if canImport(Glibc)
@@ -115,8 +116,9 @@ public struct ExternalCommandTrainer: Sendable {
         } catch {
             throw ExternalTrainerError.io("preparing \(files.weightsIn.deletingLastPathComponent().path): \(error)")
         }
+        let trace = Tracer(role: "agent", participant: context.participant)
         do {
-            try writeWeights(global, files.weightsIn)
+            try trace.span("trainerInput", round: context.round) { try writeWeights(global, files.weightsIn) }
         } catch {
             throw ExternalTrainerError.io("writing the global model to \(files.weightsIn.path): \(error)")
         }
@@ -124,9 +126,11 @@ public struct ExternalCommandTrainer: Sendable {
         var env = baseEnvironment
         for (k, v) in Self.environment(for: context, files: files) { env[k] = v }
         let executable = try resolveExecutable(argv0, workingDirectory: workingDirectory, path: env["PATH"])
-        let outcome = try ProcessRun.run(executable: executable, arguments: Array(command.dropFirst()), environment: env,
-                                         workingDirectory: workingDirectory, stdout: files.stdoutLog, stderr: files.stderrLog,
-                                         timeout: timeout, killGracePeriod: killGracePeriod)
+        let outcome = try trace.span("trainer", round: context.round) {
+            try ProcessRun.run(executable: executable, arguments: Array(command.dropFirst()), environment: env,
+                               workingDirectory: workingDirectory, stdout: files.stdoutLog, stderr: files.stderrLog,
+                               timeout: timeout, killGracePeriod: killGracePeriod)
+        }
         let tail = { Self.tail(of: files.stderrLog) }
         switch outcome {
         case .timedOut:
@@ -145,15 +149,17 @@ public struct ExternalCommandTrainer: Sendable {
         guard fm.fileExists(atPath: files.metricsOut.path) else {
             throw ExternalTrainerError.missingOutput("FEDPLANE_METRICS_OUT (\(files.metricsOut.path)) was not written")
         }
-        let update: ModelWeights
-        do {
-            update = try readWeights(files.weightsOut)
-        } catch {
-            throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+        return try trace.span("trainerOutput", round: context.round) {
+            let update: ModelWeights
+            do {
+                update = try readWeights(files.weightsOut)
+            } catch {
+                throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+            }
+            let weights = try Self.checkUpdate(update, against: global)
+            let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
+            return LocalUpdate(weights: weights, evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
         }
-        let weights = try Self.checkUpdate(update, against: global)
-        let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
-        return LocalUpdate(weights: weights, evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
     }
 
     /// The update reordered as `global`; throws unless it has exactly the global model's tensor

@@ -7,6 +7,7 @@ import FedProcess
 import FedRuntime
 import FedSpec
 import FedState
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -119,6 +120,7 @@ struct RunCoordinator {
         // A stop request ends the run at a round boundary; whatever failed while the children
         // were being stopped (the aggregator gone mid-request) is the stop's doing.
         var committed = done
+        let trace = Tracer(role: "coordinator")
         do {
             for r in (done + 1)...(rounds + 1) {
                 try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
@@ -130,7 +132,7 @@ struct RunCoordinator {
                 while true {
                     do {
                         try aggregator.ensureRunning()
-                        try client.open(round: r, global: global)
+                        try trace.span("open", round: r) { try client.open(round: r, global: global) }
                         let runner = AgentProcessRunner(provider: local, makeAssignment: { participant, vm in
                             AgentAssignment(config: config, aggregator: endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
                                             taskTimeoutSeconds: taskTimeout)
@@ -139,13 +141,17 @@ struct RunCoordinator {
                         let participants = spec.participants
                         let c = cursors
                         let deadline = spec.training.roundDeadline.seconds
+                        let tasksStarted = Tracer.now()
                         outcome = Blocking.run {
                             await Self.withinDeadline(seconds: deadline) {
                                 await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner)
                             }
                         }
+                        trace.record("tasks", round: r, start: tasksStarted, end: Tracer.now())
                         try outcome.requireComplete(minParticipants: spec.training.minParticipants)
-                        result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                        result = try trace.span("close", round: r) {
+                            try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                        }
                         break
                     } catch {
                         // A stop request ends the round where it is: it is not committed, and the
@@ -165,11 +171,10 @@ struct RunCoordinator {
                     }
                 }
                 for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
-                let next = evaluateOnly ? global : try client.result(round: r)
-                let previousID = try models.put(global)
-                let nextID = try models.put(next)
+                let next = evaluateOnly ? global : try trace.span("result", round: r) { try client.result(round: r) }
+                let (previousID, nextID) = try trace.span("modelStore", round: r) { (try models.put(global), try models.put(next)) }
                 let metrics = Self.metrics(result)
-                try store.write { tx in
+                try trace.span("stateCommit", round: r) { try store.write { tx in
                     // The queue moves on every task; the planned assignment (a resource) does not.
                     for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
                     // The model that entered round r is measured now: record it with its metrics.
@@ -182,13 +187,16 @@ struct RunCoordinator {
                                                            durationSeconds: Date().timeIntervalSince(started), committed: tx.now,
                                                            aggregation: config.hyperparameters.aggregation?.label ?? "fedavg"))
                     }
-                }
+                } }
                 if !evaluateOnly { committed = r }
                 if !evaluateOnly {
-                    var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
-                    checkpoint.advance(to: r, model: nextID)
-                    try checkpoint.write(runDir)
+                    try trace.span("checkpoint", round: r) {
+                        var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
+                        checkpoint.advance(to: r, model: nextID)
+                        try checkpoint.write(runDir)
+                    }
                 }
+                trace.record(evaluateOnly ? "finalEvaluation" : "round", round: r, start: started.timeIntervalSince1970, end: Tracer.now())
                 progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly,
                                    aggregation: config.hyperparameters.aggregation?.label))
                 global = next

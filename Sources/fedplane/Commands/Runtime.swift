@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedPlan
 import FedRuntime
+import FedTrace
 import FedTrain
 import Foundation
 
@@ -65,6 +66,9 @@ extension Fedplane {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: assignment))
                 let a = try JSONDecoder().decode(AgentAssignment.self, from: data)
+                let trace = Tracer(role: "agent", participant: a.participant)
+                trace.mark("main", round: round)
+                defer { trace.mark("exit", round: round) }
                 // Test support: hold the task so a test can kill this process mid-round or let a
                 // round deadline pass: `MS` for every agent, or `participant:MS` for one.
                 if let hold = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_DELAY_MS"] {
