@@ -54,9 +54,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// `sha256:…` of the initial model file (`training.model.file`), or nil for the trainer's own
     /// seeded initial weights: a new initial model is a new run.
     public var initialModel: String?
+    /// true: the command trainer runs persistently, one program per VM and run taking every round
+    /// (`PersistentTrainer`); nil otherwise, so one-shot runs keep the configuration hash they
+    /// had before the mode existed.
+    public var persistentTrainer: Bool?
 
     public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
-                participants: [String], dataSeed: UInt64, initialModel: String? = nil) {
+                participants: [String], dataSeed: UInt64, initialModel: String? = nil, persistentTrainer: Bool? = nil) {
+        self.persistentTrainer = persistentTrainer == true ? true : nil
         version = Self.currentVersion
         self.federation = federation
         self.run = run

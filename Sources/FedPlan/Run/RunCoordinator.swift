@@ -55,7 +55,8 @@ struct RunCoordinator {
                                    strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed,
                                    aggregation: aggregationRule(t)),
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
-            initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) })
+            initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) },
+            persistentTrainer: t.persistentTrainer)
     }
 
     /// The spec's aggregation rule; nil for plain FedAvg (the aggregator's default).

@@ -15,6 +15,9 @@ public struct TrainingSpec: Sendable {
     public var trim: Double?
     /// Bounds the L2 norm of each update's change from the global model before aggregation.
     public var clipNorm: Double?
+    /// `trainer: { command: [...], persistent: true }`: the program starts once per run on each
+    /// VM and takes the rounds over a line protocol (examples/numpy-trainer/README.md).
+    public var persistentTrainer = false
 
     public struct ModelFile: Sendable, Hashable {
         public var file: String?

@@ -103,4 +103,25 @@ extension Fedplane {
             }
         }
     }
+
+    /// Ends a VM's persistent trainer (`trainer: { command: [...], persistent: true }`), which
+    /// outlives the per-round agents: the coordinator calls it for each VM at the end of a run
+    /// and on destroy.
+    struct StopTrainer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stop-trainer",
+            abstract: "Stop the persistent trainer of a VM's working directory (used by apply and destroy).",
+            shouldDisplay: false)
+
+        @Option(help: "The VM's working directory (where the agents run).")
+        var workdir: String
+
+        @Option(help: "Seconds between SIGTERM and SIGKILL.")
+        var grace: Double = 2
+
+        func run() throws {
+            let stopped = PersistentTrainer.stop(workingDirectory: URL(fileURLWithPath: workdir), grace: grace)
+            print(stopped ? "stopped the persistent trainer in \(workdir)" : "no persistent trainer runs in \(workdir)")
+        }
+    }
 }
