@@ -215,6 +215,7 @@ public actor AggregatorState {
         let start = Date()
         var bytes = global
         closed = true
+        let trainSamples = names.reduce(0) { $0 + (updates[$1]?.trainSamples ?? 0) }
         if aggregate {
             let metadata = ["fedplane.round": "\(r)", "fedplane.participants": names.joined(separator: ",")]
             let chosen = names.map { updates[$0]! }
@@ -234,7 +235,7 @@ public actor AggregatorState {
         let seconds = Date().timeIntervalSince(start)
         let evaluated = try? Evaluation.combined(names.compactMap { evaluations[$0] })
         let result = RoundResult(
-            round: r, participants: names, trainSamples: names.reduce(0) { $0 + (updates[$1]?.trainSamples ?? 0) },
+            round: r, participants: names, trainSamples: trainSamples,
             evaluated: evaluated, accuracy: evaluated?.accuracy, precision: evaluated?.macroPrecision,
             recall: evaluated?.macroRecall, f1: evaluated?.macroF1, loss: evaluated?.loss, aggregationSeconds: seconds)
         results[r] = result

@@ -66,7 +66,7 @@ public struct PersistentTrainer: Sendable {
         let id = UUID().uuidString
         var message = variables
         message["id"] = id
-        guard let json = try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys]) else {
+        guard let json = try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             throw .cannotStart("the round's request does not encode as JSON")
         }
         try send(json + Data("\n".utf8), to: record)
