@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
         .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
+        .testTarget(name: "FedModelsTests", dependencies: ["FedModels", "FedDigest"]),
         .testTarget(name: "FedPlanTests", dependencies: ["FedPlan", "FedSpec", "FedCatalog", "FedOptimize"]),
         .testTarget(name: "FedOrchestrateTests", dependencies: ["FedOrchestrate", "FedSpec"]),
         .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize", "FedRandom"]),
