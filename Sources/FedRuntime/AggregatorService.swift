@@ -179,11 +179,17 @@ public enum AggregatorService {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge, message: "the body has \(length) bytes, more than the \(limit) allowed")
         }
-        do {
-            return try await request.body.collect(upTo: limit)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            throw HTTPError(.contentTooLarge, message: "the body is longer than the \(limit) bytes allowed")
+        // Sized from Content-Length once (a model body is never grown and copied while it
+        // arrives), and refused as soon as it runs past the limit.
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        var buffer = ByteBufferAllocator().buffer(capacity: min(max(length ?? 0, 0), limit))
+        for try await chunk in request.body {
+            guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                throw HTTPError(.contentTooLarge, message: "the body is longer than the \(limit) bytes allowed")
+            }
+            buffer.writeImmutableBuffer(chunk)
         }
+        return buffer
     }
 
     /// A model response; the buffer is shared with the state, not copied.

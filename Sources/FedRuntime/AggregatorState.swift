@@ -225,12 +225,12 @@ public actor AggregatorState {
             let out = try Self.combine(chosen, global: global, aggregation: aggregation, metadata: metadata)
             // Never hand out a model that cannot train on: the round fails, the run resumes from
             // the last good round.
-            try out.withUnsafeBytes { buffer in
+            try out.withUnsafeReadableBytes { buffer in
                 do { try ModelCheck.finiteInPlace(try SafeTensors.header(buffer), buffer) } catch {
                     throw Failure(status: 422, description: "round \(r) failed: FedAvg produced a model that is refused: \(error)")
                 }
             }
-            bytes = ByteBuffer(bytes: out)
+            bytes = out
         }
         let seconds = Date().timeIntervalSince(start)
         let evaluated = try? Evaluation.combined(names.compactMap { evaluations[$0] })
@@ -246,11 +246,19 @@ public actor AggregatorState {
     /// The safetensors bytes of the round's new global model. FedAvg (no rule) averages the
     /// received bytes in place into the output's bytes; a rule, or an update that cannot be read
     /// in place, goes through `ModelWeights` (the same values either way: FedAvg's fold is fixed).
-    static func combine(_ chosen: [Update], global: ByteBuffer, aggregation: Aggregation?, metadata: [String: String]) throws -> [UInt8] {
+    static func combine(_ chosen: [Update], global: ByteBuffer, aggregation: Aggregation?, metadata: [String: String]) throws -> ByteBuffer {
         if aggregation == nil {
-            let inPlace: [UInt8]? = try withReadableBytes(chosen.map(\.body)) { buffers in
+            // Averaged straight into the buffer the result is served from.
+            let inPlace: ByteBuffer? = try withReadableBytes(chosen.map(\.body)) { buffers in
                 try FedAvg.averageSafetensors(zip(buffers, chosen).map { (buffer: $0, header: $1.header, samples: $1.trainSamples) },
-                                              metadata: metadata)
+                                              metadata: metadata) { size, write in
+                    var out = ByteBufferAllocator().buffer(capacity: size)
+                    try out.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+                        try write(UnsafeMutableRawBufferPointer(rebasing: raw[0..<size]))
+                        return size
+                    }
+                    return out
+                }
             }
             if let inPlace { return inPlace }
         }
@@ -258,7 +266,7 @@ public actor AggregatorState {
         let globalWeights = try global.withUnsafeReadableBytes { try SafeTensors.decode($0) }
         var out = try (aggregation ?? { updates, _ in try FedAvg.average(updates) })(decoded, globalWeights)
         out.metadata = metadata
-        return try SafeTensors.encode(out)
+        return ByteBuffer(bytes: try SafeTensors.encode(out))
     }
 
     /// Runs `body` with the readable bytes of every buffer at once (each pinned for the call).

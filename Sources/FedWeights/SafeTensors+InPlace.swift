@@ -61,22 +61,38 @@ extension SafeTensors {
     /// `fill` gets each tensor's index in `tensors` and its output values.
     public static func encodeF32(_ tensors: [(name: String, shape: [Int])], metadata: [String: String],
                                  fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> [UInt8] {
-        let plan = try WritePlan(names: tensors.map(\.name), shapes: tensors.map(\.shape), metadata: metadata)
-        return try [UInt8](unsafeUninitializedCapacity: plan.totalSize) { buffer, count in
-            let out = UnsafeMutableRawBufferPointer(buffer)
-            out.storeBytes(of: UInt64(plan.header.count).littleEndian, toByteOffset: 0, as: UInt64.self)
-            plan.header.withUnsafeBytes { out.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            var position = 8 + plan.header.count
-            for index in plan.order {
-                let n = plan.counts[index]
-                let values = UnsafeMutableBufferPointer(start: (out.baseAddress! + position).assumingMemoryBound(to: Float.self), count: n)
-                try fill(index, values)
-                #if !_endian(little)
-                for i in 0..<n { out.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: position + 4 * i, as: UInt32.self) }
-                #endif
-                position += n * 4
-            }
-            count = plan.totalSize
+        let encoding = try F32Encoding(tensors, metadata: metadata)
+        return try [UInt8](unsafeUninitializedCapacity: encoding.size) { buffer, count in
+            try encoding.write(into: UnsafeMutableRawBufferPointer(buffer), fill: fill)
+            count = encoding.size
+        }
+    }
+}
+
+/// `SafeTensors.encodeF32` into memory the caller allocates (e.g. a network buffer), once it
+/// knows the size.
+public struct F32Encoding {
+    let plan: SafeTensors.WritePlan
+    public var size: Int { plan.totalSize }
+
+    public init(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) throws {
+        plan = try SafeTensors.WritePlan(names: tensors.map(\.name), shapes: tensors.map(\.shape), metadata: metadata)
+    }
+
+    /// Writes the whole file into `out` (exactly `size` bytes); `fill` writes each tensor's values.
+    public func write(into out: UnsafeMutableRawBufferPointer, fill: (Int, UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        precondition(out.count == plan.totalSize)
+        out.storeBytes(of: UInt64(plan.header.count).littleEndian, toByteOffset: 0, as: UInt64.self)
+        plan.header.withUnsafeBytes { out.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        var position = 8 + plan.header.count
+        for index in plan.order {
+            let n = plan.counts[index]
+            let values = UnsafeMutableBufferPointer(start: (out.baseAddress! + position).assumingMemoryBound(to: Float.self), count: n)
+            try fill(index, values)
+            #if !_endian(little)
+            for i in 0..<n { out.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: position + 4 * i, as: UInt32.self) }
+            #endif
+            position += n * 4
         }
     }
 }
@@ -87,8 +103,11 @@ extension FedAvg {
     /// `average(_: [(weights:samples:)])` and encoding the result, with no copy of any input.
     /// The updates must have the same tensor names and shapes (the aggregator has checked them
     /// against the global model). Returns nil when an update cannot be read in place.
-    public static func averageSafetensors(_ updates: [(buffer: UnsafeRawBufferPointer, header: SafeTensorsHeader, samples: Int)],
-                                          metadata: [String: String]) throws -> [UInt8]? {
+    /// `output` gets the output's size and a writer to call on exactly that many bytes it
+    /// allocated (so the result can go straight into a network buffer).
+    public static func averageSafetensors<R>(_ updates: [(buffer: UnsafeRawBufferPointer, header: SafeTensorsHeader, samples: Int)],
+                                             metadata: [String: String],
+                                             output: (Int, (UnsafeMutableRawBufferPointer) throws -> Void) throws -> R) throws -> R? {
         guard let reference = updates.first else { throw FedAvgError(.noUpdates, "no updates to average") }
         guard updates.allSatisfy({ SafeTensors.isInPlaceF32($0.header, in: $0.buffer) }) else { return nil }
         let entries = reference.header.entries
@@ -110,12 +129,26 @@ extension FedAvg {
                 return mine
             })
         }
-        return try SafeTensors.encodeF32(entries.map { ($0.name, $0.shape) }, metadata: metadata) { t, out in
-            let inputs = updates.indices.map { p in
-                (values: SafeTensors.f32Values(positions[p][t], header: updates[p].header, in: updates[p].buffer)!, samples: updates[p].samples)
+        let encoding = try F32Encoding(entries.map { ($0.name, $0.shape) }, metadata: metadata)
+        return try output(encoding.size) { out in
+            try encoding.write(into: out) { t, values in
+                let inputs = updates.indices.map { p in
+                    (values: SafeTensors.f32Values(positions[p][t], header: updates[p].header, in: updates[p].buffer)!, samples: updates[p].samples)
+                }
+                guard values.count > 0 else { _ = try weights(samples: inputs.map(\.samples)); return }
+                try average(inputs, into: values)
             }
-            guard out.count > 0 else { _ = try weights(samples: inputs.map(\.samples)); return }
-            try average(inputs, into: out)
+        }
+    }
+
+    /// `averageSafetensors` into an array.
+    public static func averageSafetensors(_ updates: [(buffer: UnsafeRawBufferPointer, header: SafeTensorsHeader, samples: Int)],
+                                          metadata: [String: String]) throws -> [UInt8]? {
+        try averageSafetensors(updates, metadata: metadata) { size, write in
+            try [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                try write(UnsafeMutableRawBufferPointer(buffer))
+                count = size
+            }
         }
     }
 }

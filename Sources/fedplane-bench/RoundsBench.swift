@@ -100,6 +100,17 @@ enum RoundsBench {
         try p.run()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        // Persistent trainers outlive apply until stopped (as the coordinator will at a run's end).
+        if o.persistent, let found = fm.enumerator(at: dir.appendingPathComponent(".fedplane"), includingPropertiesForKeys: nil) {
+            for case let record as URL in found where record.lastPathComponent == "trainer.json" {
+                let stop = Process()
+                stop.executableURL = binary
+                stop.arguments = ["stop-trainer", "--workdir", record.deletingLastPathComponent().deletingLastPathComponent().path]
+                stop.standardOutput = FileHandle.nullDevice
+                try stop.run()
+                stop.waitUntilExit()
+            }
+        }
         guard p.terminationStatus == 0 else { throw BenchError("apply failed:\n\(stderr)") }
         var result = try analyse(traceDir, rounds: o.rounds)
         result.modelFileBytes = (try? fm.attributesOfItem(atPath: model.path)[.size] as? Int) ?? 0
@@ -133,16 +144,28 @@ enum RoundsBench {
         return ModelWeights(tensors: tensors.map { (name: $0.0, tensor: $0.1) })
     }
 
-    /// The copy-only trainer: its update is the global model it got, with a fixed evaluation.
+    /// The copy-only trainer: its update is the global model it got, with a fixed evaluation. It
+    /// speaks both modes: one round per process, or (FEDPLANE_TRAINER_MODE=persistent) one JSON
+    /// line per round on stdin, answered with one line; the start-up sleep is paid once per process.
     static func writeTrainer(in dir: URL, startup: Double) throws -> URL {
         let url = dir.appendingPathComponent("copy-trainer.sh")
-        var script = "#!/bin/sh\n"
-        if startup > 0 { script += "sleep \(startup)\n" }
-        script += """
-        cp "$FEDPLANE_WEIGHTS_IN" "$FEDPLANE_WEIGHTS_OUT"
-        printf '{"samples": 2, "loss": 0.5, "confusion": [[1, 0], [0, 1]], "train_samples": 10}' > "$FEDPLANE_METRICS_OUT"
+        let metrics = #"{"samples": 2, "loss": 0.5, "confusion": [[1, 0], [0, 1]], "train_samples": 10}"#
+        let script = #"""
+            #!/bin/sh
+            \#(startup > 0 ? "sleep \(startup)" : ":")
+            if [ "${FEDPLANE_TRAINER_MODE:-}" != persistent ]; then
+              cp "$FEDPLANE_WEIGHTS_IN" "$FEDPLANE_WEIGHTS_OUT"
+              printf '%s' '\#(metrics)' > "$FEDPLANE_METRICS_OUT"
+              exit 0
+            fi
+            while IFS= read -r line; do
+              val() { printf '%s' "$line" | sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+              cp "$(val FEDPLANE_WEIGHTS_IN)" "$(val FEDPLANE_WEIGHTS_OUT)"
+              printf '%s' '\#(metrics)' > "$(val FEDPLANE_METRICS_OUT)"
+              echo "{\"id\":\"$(val id)\",\"ok\":true}"
+            done
 
-        """
+            """#
         try script.write(to: url, atomically: true, encoding: .utf8)
         chmod(url.path, 0o755)
         return url
