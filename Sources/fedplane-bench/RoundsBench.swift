@@ -1,3 +1,4 @@
+import FedDigest
 import FedWeights
 import Foundation
 
@@ -47,6 +48,7 @@ enum RoundsBench {
         var agentPeakKiB = 0
         var coordinatorPeakKiB = 0
         var modelFileBytes = 0
+        var hashMs = 0.0
     }
 
     /// The phases in the order of a round, with where each comes from.
@@ -114,6 +116,14 @@ enum RoundsBench {
         guard p.terminationStatus == 0 else { throw BenchError("apply failed:\n\(stderr)") }
         var result = try analyse(traceDir, rounds: o.rounds)
         result.modelFileBytes = (try? fm.attributesOfItem(atPath: model.path)[.size] as? Int) ?? 0
+        // What `models pull` spends verifying a model of this size (file in the page cache).
+        var hashMs: [Double] = []
+        for _ in 0..<5 {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try SHA256.hex(contentsOfFile: model.path)
+            hashMs.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
+        }
+        result.hashMs = median(hashMs)
         return result
     }
 
@@ -301,7 +311,7 @@ enum RoundsBench {
             let aggBound = Double(o.participants + 2) * size + 64, agentBound = 2 * size + 64
             print("\(name): round 1 \(String(format: "%.1f", r.firstRoundMs)) ms, rounds 2–\(o.rounds) median \(String(format: "%.1f", median(r.laterRoundsMs))) ms;"
                   + " peak RSS aggregator \(r.aggregatorPeakKiB / 1024) MiB (goal ≤ \(Int(aggBound))), agent \(r.agentPeakKiB / 1024) MiB (goal ≤ \(Int(agentBound))),"
-                  + " coordinator \(r.coordinatorPeakKiB / 1024) MiB")
+                  + " coordinator \(r.coordinatorPeakKiB / 1024) MiB; SHA-256 of the model file \(String(format: "%.1f", r.hashMs)) ms")
         }
         if runs.count == 2 {
             let tiny = median(runs[0].1.phases["round"] ?? []), big = median(runs[1].1.phases["round"] ?? [])
