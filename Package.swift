@@ -29,7 +29,8 @@ let package = Package(
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
         .target(name: "FedState", dependencies: ["CSQLite"]),
-        .target(name: "FedDigest"),
+        // SHA-256 through swift-crypto (BoringSSL's hardware-accelerated code on Linux).
+        .target(name: "FedDigest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
         .target(name: "FedCloud", dependencies: ["FedDigest", "FedHost"]),
         .target(name: "FedRandom"),
@@ -40,18 +41,20 @@ let package = Package(
                                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),
+        // Phase timings for the round benchmark, written only when FEDPLANE_TRACE is set.
+        .target(name: "FedTrace"),
         // Child processes in their own process groups, stopped as whole trees; signal handling.
         .target(name: "FedProcess"),
         // Where the runtime runs things: this machine or a host reached with OpenSSH.
         .target(name: "FedHost", dependencies: ["FedProcess"]),
-        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess"]),
+        .target(name: "FedTrain", dependencies: ["FedWeights", "FedRandom", "FedProcess", "FedTrace"]),
         .target(name: "FedPKI", dependencies: [
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI", "FedTrace",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -62,20 +65,22 @@ let package = Package(
         .target(name: "FedOrchestrate", dependencies: ["FedSpec", "FedRandom"]),
         .target(name: "FedPlan", dependencies: ["FedSpec", "FedState", "FedCatalog", "FedCloud", "FedDigest", "FedOptimize",
                                                 "FedOrchestrate", "FedRuntime", "FedModels", "FedTrain", "FedWeights", "FedHTTP",
-                                                "FedProcess", "FedPKI", "FedHost", "FedAWS"]),
+                                                "FedProcess", "FedPKI", "FedHost", "FedAWS", "FedTrace"]),
 
         .executableTarget(name: "fedplane", dependencies: [
             "FedSpec", "FedPlan", "FedState", "FedCloud", "FedCatalog", "FedDigest", "FedOrchestrate", "FedRuntime", "FedModels",
-            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedHost", "FedAWS",
+            "FedProcess", "FedTrain", "FedWeights", "FedPKI", "FedHost", "FedAWS", "FedTrace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedCatalog", "FedOptimize", "FedRandom", "FedWeights"]),
+        .executableTarget(name: "fedplane-bench", dependencies: ["FedSpec", "FedState", "FedPlan", "FedCatalog", "FedOptimize", "FedRandom", "FedWeights",
+                                                               "FedDigest"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
         .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
         .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
+        .testTarget(name: "FedModelsTests", dependencies: ["FedModels", "FedDigest"]),
         .testTarget(name: "FedPlanTests", dependencies: ["FedPlan", "FedSpec", "FedCatalog", "FedOptimize"]),
         .testTarget(name: "FedOrchestrateTests", dependencies: ["FedOrchestrate", "FedSpec"]),
         .testTarget(name: "FedOptimizeTests", dependencies: ["FedOptimize", "FedRandom"]),

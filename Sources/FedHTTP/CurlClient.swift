@@ -60,15 +60,59 @@ public struct CurlClient: Sendable {
     private final class Sink {
         var body: [UInt8] = []
         var headers: [String: String] = [:]
+        /// When set, a 2xx body goes to this file descriptor instead of `body`.
+        var file: Int32?
+        var fileError: Int32 = 0
+        /// The status of the response being received, from its status line.
+        var statusCode = 0
     }
 
     public func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil) throws(HTTPClientError) -> HTTPResponse {
+        guard let body else { return try perform(method, url, headers: headers, body: nil, file: nil) }
+        let result: Result<HTTPResponse, HTTPClientError> = body.withUnsafeBytes { raw in
+            // A non-nil pointer even for an empty body, so libcurl sends Content-Length: 0.
+            let pinned = raw.baseAddress == nil ? UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: 1), count: 0) : raw
+            do throws(HTTPClientError) { return .success(try perform(method, url, headers: headers, body: pinned, file: nil)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Sends `body` from memory where it lies (e.g. a mapped file): no copy is made.
+    public func request(_ method: String, _ url: String, headers: [String: String] = [:], body: UnsafeRawBufferPointer) throws(HTTPClientError) -> HTTPResponse {
+        try perform(method, url, headers: headers, body: body, file: nil)
+    }
+
+    /// Streams a successful (2xx) response body into the file at `path` (created or truncated,
+    /// mode 0644) as it arrives, never holding it whole; the returned response's body is empty
+    /// then. Any other status keeps its (short) body in the response, and the file is removed.
+    public func download(_ method: String, _ url: String, headers: [String: String] = [:], toFile path: String) throws(HTTPClientError) -> HTTPResponse {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw HTTPClientError(method: method, url: url, code: -1, message: "cannot create \(path): \(String(cString: strerror(errno)))", isUnreachable: false)
+        }
+        var response: HTTPResponse
+        do {
+            response = try perform(method, url, headers: headers, body: nil, file: fd)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        let closed = close(fd)
+        if !(200..<300).contains(response.status) { unlink(path) } else if closed != 0 {
+            throw HTTPClientError(method: method, url: url, code: -1, message: "cannot write \(path): \(String(cString: strerror(errno)))", isUnreachable: false)
+        }
+        return response
+    }
+
+    private func perform(_ method: String, _ url: String, headers: [String: String], body: UnsafeRawBufferPointer?, file: Int32?) throws(HTTPClientError) -> HTTPResponse {
         _ = Self.globalInit
         guard let h = curl_easy_init() else {
             throw HTTPClientError(method: method, url: url, code: -1, message: "curl_easy_init failed", isUnreachable: false)
         }
         defer { curl_easy_cleanup(h) }
         let sink = Sink()
+        sink.file = file
         let sinkRef = Unmanaged.passRetained(sink)
         defer { sinkRef.release() }
 
@@ -103,6 +147,20 @@ public struct CurlClient: Sendable {
             let n = size * count
             guard let ptr, let user else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            // Into the file only for a success (an error's text is kept in memory to report it).
+            if let fd = sink.file, (200..<300).contains(sink.statusCode) {
+                var done = 0
+                while done < n {
+                    let w = write(fd, UnsafeRawPointer(ptr) + done, n - done)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        sink.fileError = errno
+                        return 0
+                    }
+                    done += w
+                }
+                return n
+            }
             ptr.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
             return n
         }
@@ -112,19 +170,30 @@ public struct CurlClient: Sendable {
             guard let ptr, let user else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
             let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-            if let colon = line.firstIndex(of: ":") {
+            if line.hasPrefix("HTTP/") {
+                // A new response (after a redirect or 100 Continue): its own headers and status.
+                sink.headers = [:]
+                sink.statusCode = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            } else if let colon = line.firstIndex(of: ":") {
                 let name = line[..<colon].lowercased()
-                sink.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                sink.headers[name] = value
+                // The body's size is known: one allocation instead of repeated doubling.
+                if name == "content-length", sink.file == nil, let length = Int(value), length > 0, length <= 1 << 31 {
+                    sink.body.reserveCapacity(length)
+                }
             }
             return n
         }
 
-        let code: CURLcode = (body ?? []).withUnsafeBufferPointer { buf in
-            if body != nil {
-                ccurl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(buf.count))
-                ccurl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buf.baseAddress ?? UnsafePointer(bitPattern: 1)!))
-            }
-            return curl_easy_perform(h)
+        if let body {
+            ccurl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            ccurl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+        }
+        let code = curl_easy_perform(h)
+        if sink.fileError != 0 {
+            throw HTTPClientError(method: method, url: url, code: Int(CURLE_WRITE_ERROR.rawValue),
+                                  message: "cannot write the response body: \(String(cString: strerror(sink.fileError)))", isUnreachable: false)
         }
         guard code == CURLE_OK else {
             let message = String(cString: curl_easy_strerror(code))

@@ -1,3 +1,4 @@
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -25,11 +26,16 @@ public struct Agent: Sendable {
         guard let index = assignment.participantIndex else {
             throw Failure(description: "participant \(assignment.participant) is not in the run's participants \(config.participants)")
         }
+        // External trainers move the model as files, never decoded (Agent+CommandTrainer.swift).
+        if case .command(let argv) = config.trainer {
+            return try runCommand(argv, persistent: config.persistentTrainer == true, round: round, evaluateOnly: evaluateOnly, participantIndex: index)
+        }
         let client = AggregatorClient(base: assignment.aggregator, tls: assignment.tls)
-        let global = try SafeTensors.decode(try client.global(round: round))
-        let data = try Self.localData(config, participant: assignment.participant, index: index)
+        let trace = Tracer(role: "agent", participant: assignment.participant)
+        let global = try trace.span("download", round: round) { try SafeTensors.decode(try client.global(round: round)) }
+        let data = try trace.span("data", round: round) { try Self.localData(config, participant: assignment.participant, index: index) }
         let h = config.hyperparameters
-        var context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
+        let context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
                                    participants: config.participants.count, epochs: evaluateOnly ? 0 : h.epochs,
                                    batchSize: h.batchSize, learningRate: h.learningRate,
                                    seed: RoundContext.taskSeed(runSeed: h.seed, round: round, participantIndex: index),
@@ -47,32 +53,16 @@ public struct Agent: Sendable {
             update = try trainer.runRound(global: global, data: data, context: context)
             // The benchmark subtracts this from the round's time to get the runtime's overhead.
             print("round \(round): trained in \(String(format: "%.4f", Date().timeIntervalSince(started))) s")
-        case .command(let argv):
-            // The external program gets this participant's split as CSV files in its working
-            // directory (they never leave it) and the global model as a file; FEDPLANE_EPOCHS=0
-            // makes the evaluation-only pass.
-            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let dataDir = cwd.appendingPathComponent("data")
-            try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
-            try data.writeCSVFiles(to: dataDir)
-            context.dataDirectory = dataDir
-            let trainer = ExternalCommandTrainer(
-                command: argv, classCount: config.data?.classes.count ?? Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds,
-                readWeights: { try SafeTensors.read(contentsOfFile: $0.path) },
-                writeWeights: { try SafeTensors.write($0, toFile: $1.path) })
-            let started = Date()
-            update = try trainer.runRound(global: global, context: context, workingDirectory: cwd)
-            print("round \(round): trained in \(String(format: "%.4f", Date().timeIntervalSince(started))) s")
-            if evaluateOnly {
-                try deliver(round: round) { try client.submitEvaluation(round: round, participant: assignment.participant, evaluation: update.evaluation) }
-                return
-            }
+        case .command:
+            preconditionFailure("run(round:) hands external trainers to runCommand")
         }
         var sent = update
         if let tamper { sent = tamper(sent) }
-        try deliver(round: round) {
-            try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(sent.weights),
-                              trainSamples: sent.trainSamples, evaluation: sent.evaluation)
+        try trace.span("upload", round: round) {
+            try deliver(round: round) {
+                try client.submit(round: round, participant: assignment.participant, update: try SafeTensors.encode(sent.weights),
+                                  trainSamples: sent.trainSamples, evaluation: sent.evaluation)
+            }
         }
     }
 

@@ -47,6 +47,31 @@ public struct AggregatorClient: Sendable {
         ], body: update)
     }
 
+    /// `submit` with the update's safetensors bytes where they lie (a mapped file): not copied.
+    public func submit(round: Int, participant: String, update: UnsafeRawBufferPointer, trainSamples: Int, evaluation: Evaluation) throws {
+        let path = "/v1/rounds/\(round)/updates"
+        let r = try http.request("POST", base + path, headers: [
+            "Fedplane-Participant": participant, "Fedplane-Train-Samples": "\(trainSamples)",
+            "Fedplane-Evaluation": String(decoding: try JSONEncoder().encode(evaluation), as: UTF8.self),
+        ], body: update)
+        guard (200..<300).contains(r.status) else { throw Refused(call: "POST \(path)", status: r.status, message: r.text) }
+    }
+
+    /// The round's global model streamed into the file at `path` (never held whole in memory),
+    /// then checked where it lies: refused (and removed) unless it is a valid model with finite values.
+    public func downloadGlobal(round: Int, toFile path: String) throws {
+        let call = "/v1/rounds/\(round)/global"
+        let r = try http.download("GET", base + call, toFile: path)
+        guard (200..<300).contains(r.status) else { throw Refused(call: "GET \(call)", status: r.status, message: r.text) }
+        do {
+            let file = try MappedFile(path: path)
+            try ModelCheck.finiteInPlace(try SafeTensors.header(file.bytes), file.bytes)
+        } catch {
+            unlink(path)
+            throw BadModel(description: "the global model of round \(round) is refused: \(error)")
+        }
+    }
+
     public func submitEvaluation(round: Int, participant: String, evaluation: Evaluation) throws {
         _ = try call("POST", "/v1/rounds/\(round)/evaluations", headers: [
             "Fedplane-Participant": participant,
@@ -70,7 +95,8 @@ public struct AggregatorClient: Sendable {
 
     static func checked(_ bytes: [UInt8], _ what: String) throws -> [UInt8] {
         do {
-            try ModelCheck.finite(try SafeTensors.decode(bytes))
+            // Checked where the bytes lie: a model is never decoded just to be looked at.
+            try bytes.withUnsafeBytes { try ModelCheck.finiteInPlace(try SafeTensors.header($0), $0) }
         } catch {
             throw BadModel(description: "\(what) is refused: \(error)")
         }

@@ -1,3 +1,4 @@
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -101,14 +102,16 @@ public enum AggregatorService {
         rounds.put("/:round/global") { request, context -> HTTPResponse.Status in
             try await guarded(request, context, "PUT global") { c, r in
                 try requireCoordinator(c)
-                try await state.open(round: r, weights: try await bytes(request, limit: maxModelBytes))
+                try await Tracer(role: "aggregator").span("openRound", round: r) {
+                    try await state.open(round: r, body: try await body(request, limit: maxModelBytes))
+                }
                 return .noContent
             }
         }
         rounds.get("/:round/global") { request, context -> Response in
             try await guarded(request, context, "GET global") { c, r in
                 if case .participant(let name) = c { try await state.mayRead(participant: name) }
-                return model(try await state.globalModel(round: r))
+                return model(try await state.globalBody(round: r))
             }
         }
         rounds.post("/:round/updates") { request, context -> HTTPResponse.Status in
@@ -124,8 +127,11 @@ public enum AggregatorService {
                     throw HTTPError(.badRequest, message: "missing or invalid header Fedplane-Train-Samples")
                 }
                 let evaluation = try parseEvaluation(request)
-                let body = try await bytes(request, limit: limit)
-                try await state.submit(round: r, participant: participant, weights: body, trainSamples: samples, evaluation: evaluation)
+                let trace = Tracer(role: "aggregator", participant: participant)
+                let received = try await trace.span("receiveUpdate", round: r) { try await body(request, limit: limit) }
+                try await trace.span("checkUpdate", round: r) {
+                    try await state.submit(round: r, participant: participant, body: received, trainSamples: samples, evaluation: evaluation)
+                }
                 return .accepted
             }
         }
@@ -134,7 +140,7 @@ public enum AggregatorService {
                 let participant = try contributor(c, request)
                 try await state.admit(round: r, participant: participant)
                 let evaluation = try parseEvaluation(request)
-                _ = try await bytes(request, limit: 0)
+                _ = try await body(request, limit: 0)
                 try await state.submitEvaluation(round: r, participant: participant, evaluation: evaluation)
                 return .accepted
             }
@@ -144,13 +150,15 @@ public enum AggregatorService {
                 try requireCoordinator(c)
                 let minimum = request.uri.queryParameters.get("min", as: Int.self) ?? 1
                 let aggregate = request.uri.queryParameters.get("evaluateOnly") != "1"
-                return try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
+                return try await Tracer(role: "aggregator").span("aggregate", round: r) {
+                    try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
+                }
             }
         }
         rounds.get("/:round/result") { request, context -> Response in
             try await guarded(request, context, "GET result") { c, r in
                 try requireCoordinator(c)
-                return model(try await state.result(round: r))
+                return model(try await state.resultBody(round: r))
             }
         }
         return router
@@ -166,21 +174,28 @@ public enum AggregatorService {
 
     /// The body, refused with 413 once it is longer than `limit`: at once when Content-Length
     /// says so, else as soon as more has arrived (never buffered beyond the limit).
-    static func bytes(_ request: Request, limit: Int) async throws -> [UInt8] {
+    /// The body is kept as the ByteBuffer it arrived in (no copy into an array).
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge, message: "the body has \(length) bytes, more than the \(limit) allowed")
         }
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            throw HTTPError(.contentTooLarge, message: "the body is longer than the \(limit) bytes allowed")
+        // Sized from Content-Length once (a model body is never grown and copied while it
+        // arrives), and refused as soon as it runs past the limit.
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        var buffer = ByteBufferAllocator().buffer(capacity: min(max(length ?? 0, 0), limit))
+        for try await chunk in request.body {
+            guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                throw HTTPError(.contentTooLarge, message: "the body is longer than the \(limit) bytes allowed")
+            }
+            buffer.writeImmutableBuffer(chunk)
         }
+        return buffer
     }
 
-    static func model(_ bytes: [UInt8]) -> Response {
+    /// A model response; the buffer is shared with the state, not copied.
+    static func model(_ buffer: ByteBuffer) -> Response {
         Response(status: .ok, headers: [.contentType: "application/octet-stream"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+                 body: ResponseBody(byteBuffer: buffer))
     }
 
     /// The state's failures as HTTP errors with their status.

@@ -1,13 +1,17 @@
 import FedTrain
 import FedWeights
 import Foundation
+import NIOCore
 
 /// The aggregator's memory of the run: the current round's global model, the updates received,
 /// and each closed round's result. It only ever sees parameters and metrics, never data.
 public actor AggregatorState {
-    public struct Update: Sendable {
-        public var weights: ModelWeights
-        public var trainSamples: Int
+    /// A received update as it arrived (safetensors bytes, checked in place): it is averaged
+    /// from there, never decoded into `ModelWeights` unless a robust rule needs that.
+    struct Update: Sendable {
+        var body: ByteBuffer
+        var header: SafeTensorsHeader
+        var trainSamples: Int
     }
 
     public struct RoundResult: Codable, Sendable, Equatable {
@@ -39,20 +43,25 @@ public actor AggregatorState {
     /// The run's participants: only they may send updates and evaluations.
     public let participants: Set<String>
     private var round = 0
-    private var global: [UInt8]?
+    /// The open round's global model as received: served to every participant without a copy.
+    private var global: ByteBuffer?
     private var signature: ModelSignature?
     private var closed = false
     private var updates: [String: Update] = [:]
     private var evaluations: [String: Evaluation] = [:]
-    private var results: [Int: (RoundResult, [UInt8])] = [:]
+    private var results: [Int: RoundResult] = [:]
+    /// The latest closed round's new global model (earlier ones are never asked for again: the
+    /// coordinator fetches a round's result before it opens the next round).
+    private var latestResult: (round: Int, bytes: ByteBuffer)?
 
     /// How a round's updates combine, given the round's global model.
     public typealias Aggregation = @Sendable ([(weights: ModelWeights, samples: Int)], ModelWeights) throws -> ModelWeights
-    let aggregation: Aggregation
+    /// nil: FedAvg weighted by training samples, computed on the received bytes in place.
+    let aggregation: Aggregation?
 
     /// - Parameter aggregate: how updates combine (FedAvg weighted by training samples unless
     ///   an `AggregationRule` says otherwise).
-    public init(participants: [String], aggregate: @escaping Aggregation = { updates, _ in try FedAvg.average(updates) }) {
+    public init(participants: [String], aggregate: Aggregation? = nil) {
         self.participants = Set(participants)
         self.aggregation = aggregate
     }
@@ -63,23 +72,33 @@ public actor AggregatorState {
     /// round it stopped in; a round that was closed is never reopened, and an earlier round never.
     /// The global model must be a valid model with finite values.
     public func open(round r: Int, weights: [UInt8]) throws {
+        try open(round: r, body: ByteBuffer(bytes: weights))
+    }
+
+    /// `open(round:weights:)` with the body as received (checked in place, kept without a copy).
+    public func open(round r: Int, body: ByteBuffer) throws {
         guard r >= 1 else { throw Failure(status: 400, description: "round \(r) is not a round number") }
         guard r > round || (r == round && !closed) else {
             throw Failure(status: 409, description: "round \(r) cannot be opened: round \(round) is \(closed ? "closed" : "open")")
         }
-        let decoded: ModelWeights
-        do { decoded = try SafeTensors.decode(weights) } catch {
-            throw Failure(status: 400, description: "the global model is not a valid safetensors model: \(error)")
-        }
-        do { try ModelCheck.finite(decoded) } catch {
-            throw Failure(status: 422, description: "the global model is refused: \(error)")
+        let header: SafeTensorsHeader = try body.withUnsafeReadableBytes { buffer in
+            let header: SafeTensorsHeader
+            do { header = try SafeTensors.header(buffer) } catch {
+                throw Failure(status: 400, description: "the global model is not a valid safetensors model: \(error)")
+            }
+            do { try ModelCheck.finiteInPlace(header, buffer) } catch {
+                throw Failure(status: 422, description: "the global model is refused: \(error)")
+            }
+            return header
         }
         round = r
-        global = weights
-        signature = try ModelSignature(of: weights)
+        global = body
+        signature = ModelSignature(header)
         closed = false
         updates = [:]
         evaluations = [:]
+        // The coordinator fetched the last result before opening this round: let it go.
+        latestResult = nil
     }
 
     /// Refuses a caller that is not a participant of this run.
@@ -90,6 +109,11 @@ public actor AggregatorState {
     }
 
     public func globalModel(round r: Int) throws -> [UInt8] {
+        Array(try globalBody(round: r).readableBytesView)
+    }
+
+    /// The open round's global model as stored (serving it copies nothing).
+    public func globalBody(round r: Int) throws -> ByteBuffer {
         guard r == round, let global else { throw Failure(status: 404, description: "round \(r) is not open (current round \(round))") }
         return global
     }
@@ -124,17 +148,24 @@ public actor AggregatorState {
     /// (names, dtypes, shapes), finite values, a sample count in 1...maxTrainSamples and a valid
     /// evaluation. A refused update leaves the round as it was.
     public func submit(round r: Int, participant: String, weights: [UInt8], trainSamples: Int, evaluation: Evaluation) throws {
+        try submit(round: r, participant: participant, body: ByteBuffer(bytes: weights), trainSamples: trainSamples, evaluation: evaluation)
+    }
+
+    /// `submit(round:participant:weights:…)` with the body as received (checked in place, kept
+    /// without a copy).
+    public func submit(round r: Int, participant: String, body: ByteBuffer, trainSamples: Int, evaluation: Evaluation) throws {
         try admit(round: r, participant: participant)
         guard (1...Self.maxTrainSamples).contains(trainSamples) else {
             throw Failure(status: 400, description: "the sample count \(trainSamples) is outside 1...\(Self.maxTrainSamples)")
         }
         try Self.check(evaluation)
         try checkClasses(evaluation)
-        let decoded: ModelWeights
-        do { decoded = try ModelCheck.update(weights, matching: signature!) } catch {
+        let signature = signature!
+        let header: SafeTensorsHeader
+        do { header = try body.withUnsafeReadableBytes { try ModelCheck.updateInPlace($0, matching: signature) } } catch {
             throw Failure(status: 422, description: "the update is refused: \(error)")
         }
-        updates[participant] = Update(weights: decoded, trainSamples: trainSamples)
+        updates[participant] = Update(body: body, header: header, trainSamples: trainSamples)
         evaluations[participant] = evaluation
     }
 
@@ -174,7 +205,7 @@ public actor AggregatorState {
     /// `minParticipants` contributions. With `aggregate` false only the evaluations count. Once
     /// closed, the round takes nothing more.
     public func close(round r: Int, minParticipants: Int, aggregate: Bool = true) throws -> RoundResult {
-        if let (done, _) = results[r] { return done }
+        if let done = results[r] { return done }
         guard r == round, let global else { throw Failure(status: 409, description: "round \(r) is not open (current round \(round))") }
         let names = (aggregate ? Array(updates.keys) : Array(evaluations.keys)).sorted()
         let minParticipants = max(1, minParticipants)
@@ -184,29 +215,83 @@ public actor AggregatorState {
         let start = Date()
         var bytes = global
         closed = true
+        let trainSamples = names.reduce(0) { $0 + (updates[$1]?.trainSamples ?? 0) }
         if aggregate {
-            var out = try self.aggregation(names.map { (weights: updates[$0]!.weights, samples: updates[$0]!.trainSamples) },
-                                           try SafeTensors.decode(global))
+            let metadata = ["fedplane.round": "\(r)", "fedplane.participants": names.joined(separator: ",")]
+            let chosen = names.map { updates[$0]! }
+            // The updates are not needed once averaged: dropping them here keeps the peak at the
+            // updates + the global model + the result.
+            updates = [:]
+            let out = try Self.combine(chosen, global: global, aggregation: aggregation, metadata: metadata)
             // Never hand out a model that cannot train on: the round fails, the run resumes from
             // the last good round.
-            do { try ModelCheck.finite(out) } catch {
-                throw Failure(status: 422, description: "round \(r) failed: FedAvg produced a model that is refused: \(error)")
+            try out.withUnsafeReadableBytes { buffer in
+                do { try ModelCheck.finiteInPlace(try SafeTensors.header(buffer), buffer) } catch {
+                    throw Failure(status: 422, description: "round \(r) failed: FedAvg produced a model that is refused: \(error)")
+                }
             }
-            out.metadata = ["fedplane.round": "\(r)", "fedplane.participants": names.joined(separator: ",")]
-            bytes = try SafeTensors.encode(out)
+            bytes = out
         }
         let seconds = Date().timeIntervalSince(start)
         let evaluated = try? Evaluation.combined(names.compactMap { evaluations[$0] })
         let result = RoundResult(
-            round: r, participants: names, trainSamples: names.reduce(0) { $0 + (updates[$1]?.trainSamples ?? 0) },
+            round: r, participants: names, trainSamples: trainSamples,
             evaluated: evaluated, accuracy: evaluated?.accuracy, precision: evaluated?.macroPrecision,
             recall: evaluated?.macroRecall, f1: evaluated?.macroF1, loss: evaluated?.loss, aggregationSeconds: seconds)
-        results[r] = (result, bytes)
+        results[r] = result
+        latestResult = (r, bytes)
         return result
     }
 
+    /// The safetensors bytes of the round's new global model. FedAvg (no rule) averages the
+    /// received bytes in place into the output's bytes; a rule, or an update that cannot be read
+    /// in place, goes through `ModelWeights` (the same values either way: FedAvg's fold is fixed).
+    static func combine(_ chosen: [Update], global: ByteBuffer, aggregation: Aggregation?, metadata: [String: String]) throws -> ByteBuffer {
+        if aggregation == nil {
+            // Averaged straight into the buffer the result is served from.
+            let inPlace: ByteBuffer? = try withReadableBytes(chosen.map(\.body)) { buffers in
+                try FedAvg.averageSafetensors(zip(buffers, chosen).map { (buffer: $0, header: $1.header, samples: $1.trainSamples) },
+                                              metadata: metadata) { size, write in
+                    var out = ByteBufferAllocator().buffer(capacity: size)
+                    try out.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+                        try write(UnsafeMutableRawBufferPointer(rebasing: raw[0..<size]))
+                        return size
+                    }
+                    return out
+                }
+            }
+            if let inPlace { return inPlace }
+        }
+        let decoded = try chosen.map { u in (weights: try u.body.withUnsafeReadableBytes { try SafeTensors.decode($0) }, samples: u.trainSamples) }
+        let globalWeights = try global.withUnsafeReadableBytes { try SafeTensors.decode($0) }
+        var out = try (aggregation ?? { updates, _ in try FedAvg.average(updates) })(decoded, globalWeights)
+        out.metadata = metadata
+        return ByteBuffer(bytes: try SafeTensors.encode(out))
+    }
+
+    /// Runs `body` with the readable bytes of every buffer at once (each pinned for the call).
+    static func withReadableBytes<R>(_ buffers: [ByteBuffer], _ body: ([UnsafeRawBufferPointer]) throws -> R) throws -> R {
+        var pinned: [UnsafeRawBufferPointer] = []
+        pinned.reserveCapacity(buffers.count)
+        func pin(_ i: Int) throws -> R {
+            if i == buffers.count { return try body(pinned) }
+            return try buffers[i].withUnsafeReadableBytes { raw in
+                pinned.append(raw)
+                return try pin(i + 1)
+            }
+        }
+        return try pin(0)
+    }
+
     public func result(round r: Int) throws -> [UInt8] {
-        guard let (_, bytes) = results[r] else { throw Failure(status: 404, description: "round \(r) has no result yet") }
-        return bytes
+        Array(try resultBody(round: r).readableBytesView)
+    }
+
+    /// The round's new global model as stored (serving it copies nothing).
+    public func resultBody(round r: Int) throws -> ByteBuffer {
+        guard let latest = latestResult, latest.round == r else {
+            throw Failure(status: 404, description: results[r] == nil ? "round \(r) has no result yet" : "round \(r)'s result is no longer kept (a later round has opened)")
+        }
+        return latest.bytes
     }
 }

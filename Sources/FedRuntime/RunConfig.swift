@@ -57,9 +57,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The participants' own data (nil: the built-in WDBC demo split, which keeps the hashes of
     /// runs made before participants could bring their data).
     public var data: ParticipantDataSpec?
+    /// true: the command trainer runs persistently, one program per VM and run taking every round
+    /// (`PersistentTrainer`); nil otherwise, so one-shot runs keep the configuration hash they
+    /// had before the mode existed.
+    public var persistentTrainer: Bool?
 
     public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
-                participants: [String], dataSeed: UInt64, initialModel: String? = nil, data: ParticipantDataSpec? = nil) {
+                participants: [String], dataSeed: UInt64, initialModel: String? = nil, data: ParticipantDataSpec? = nil,
+                persistentTrainer: Bool? = nil) {
+        self.persistentTrainer = persistentTrainer == true ? true : nil
         version = Self.currentVersion
         self.federation = federation
         self.run = run

@@ -1,4 +1,5 @@
 import FedProcess
+import FedTrace
 import FedWeights
 import Foundation
 #if canImport(Glibc)
@@ -42,10 +43,14 @@ public struct ExternalCommandTrainer: Sendable {
     public var baseEnvironment: [String: String]
     public var readWeights: ReadWeights
     public var writeWeights: WriteWeights
+    /// The program takes every round of the run over the line protocol of `PersistentTrainer`
+    /// instead of being started for each round.
+    public var persistent: Bool
 
     public init(command: [String], classCount: Int, timeout: Double, killGracePeriod: Double = 2,
-                baseEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+                baseEnvironment: [String: String] = ProcessInfo.processInfo.environment, persistent: Bool = false,
                 readWeights: @escaping ReadWeights, writeWeights: @escaping WriteWeights) {
+        self.persistent = persistent
         self.command = command
         self.classCount = classCount
         self.timeout = timeout
@@ -74,6 +79,24 @@ public struct ExternalCommandTrainer: Sendable {
         public init(workingDirectory: URL, round: Int) {
             self.init(roundDirectory: workingDirectory.appendingPathComponent("rounds").appendingPathComponent(String(round)))
         }
+
+        /// Creates the files' directories and removes outputs of an earlier attempt (they must not
+        /// pass for this one's).
+        public func prepare(workingDirectory: URL) throws {
+            let fm = FileManager.default
+            do {
+                for dir in [workingDirectory, weightsIn.deletingLastPathComponent(), weightsOut.deletingLastPathComponent(),
+                            metricsOut.deletingLastPathComponent(), stdoutLog.deletingLastPathComponent(),
+                            stderrLog.deletingLastPathComponent()] {
+                    try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+                }
+                for stale in [weightsOut, metricsOut] where fm.fileExists(atPath: stale.path) {
+                    try fm.removeItem(at: stale)
+                }
+            } catch {
+                throw ExternalTrainerError.io("preparing \(weightsIn.deletingLastPathComponent().path): \(error)")
+            }
+        }
     }
 
     /// The variables the program gets (added to `baseEnvironment`).
@@ -98,68 +121,157 @@ public struct ExternalCommandTrainer: Sendable {
     /// One round: see the type's description. `files` defaults to `Files(workingDirectory:round:)`.
     public func runRound(global: ModelWeights, context: RoundContext, workingDirectory: URL,
                          files: Files? = nil) throws -> LocalUpdate {
-        guard let argv0 = command.first, !argv0.isEmpty else { throw ExternalTrainerError.invalidCommand("the command is empty") }
-        guard timeout > 0 else { throw ExternalTrainerError.invalidCommand("the timeout must be > 0 seconds") }
         let files = files ?? Files(workingDirectory: workingDirectory, round: context.round)
-        let fm = FileManager.default
+        try validateCommand()
+        try files.prepare(workingDirectory: workingDirectory)
+        let trace = Tracer(role: "agent", participant: context.participant)
         do {
-            for dir in [workingDirectory, files.weightsIn.deletingLastPathComponent(), files.weightsOut.deletingLastPathComponent(),
-                        files.metricsOut.deletingLastPathComponent(), files.stdoutLog.deletingLastPathComponent(),
-                        files.stderrLog.deletingLastPathComponent()] {
-                try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-            }
-            // Outputs of an earlier attempt must not pass for this one's.
-            for stale in [files.weightsOut, files.metricsOut] where fm.fileExists(atPath: stale.path) {
-                try fm.removeItem(at: stale)
-            }
-        } catch {
-            throw ExternalTrainerError.io("preparing \(files.weightsIn.deletingLastPathComponent().path): \(error)")
-        }
-        do {
-            try writeWeights(global, files.weightsIn)
+            try trace.span("trainerInput", round: context.round) { try writeWeights(global, files.weightsIn) }
         } catch {
             throw ExternalTrainerError.io("writing the global model to \(files.weightsIn.path): \(error)")
         }
-
-        var env = baseEnvironment
-        for (k, v) in Self.environment(for: context, files: files) { env[k] = v }
-        let executable = try resolveExecutable(argv0, workingDirectory: workingDirectory, path: env["PATH"])
-        let outcome = try ProcessRun.run(executable: executable, arguments: Array(command.dropFirst()), environment: env,
-                                         workingDirectory: workingDirectory, stdout: files.stdoutLog, stderr: files.stderrLog,
-                                         timeout: timeout, killGracePeriod: killGracePeriod)
-        let tail = { Self.tail(of: files.stderrLog) }
-        switch outcome {
-        case .timedOut:
-            throw ExternalTrainerError.timedOut(seconds: timeout, stderrTail: tail())
-        case .signalled(let s):
-            throw ExternalTrainerError.signalled(s, stderrTail: tail())
-        case .exited(let code) where code != 0:
-            throw ExternalTrainerError.failed(exitStatus: code, stderrTail: tail())
-        case .exited:
-            break
+        try execute(context: context, workingDirectory: workingDirectory, files: files)
+        return try trace.span("trainerOutput", round: context.round) {
+            let update: ModelWeights
+            do {
+                update = try readWeights(files.weightsOut)
+            } catch {
+                throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+            }
+            let weights = try Self.checkUpdate(update, against: global)
+            let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
+            return LocalUpdate(weights: weights, evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
         }
+    }
 
+    /// A round's update as the program wrote it, checked: mapped where it lies when it is F32
+    /// throughout (sent as it is, never decoded), else decoded (another dtype: converted to F32).
+    public struct FileUpdate: Sendable {
+        public enum Weights: Sendable {
+            case mapped(MappedFile)
+            case decoded(ModelWeights)
+        }
+        public var weights: Weights
+        public var evaluation: Evaluation
+        public var trainSamples: Int
+    }
+
+    /// One round whose global model is already at `files.weightsIn` (the agent streamed it there;
+    /// `global` is its header): the same contract and checks as `runRound(global:…)`, without
+    /// decoding the model or writing it again. Call `files.prepare` before putting the model there.
+    public func runRound(globalHeader global: SafeTensorsHeader, context: RoundContext, workingDirectory: URL,
+                         files: Files) throws -> FileUpdate {
+        try validateCommand()
+        try execute(context: context, workingDirectory: workingDirectory, files: files)
+        let trace = Tracer(role: "agent", participant: context.participant)
+        return try trace.span("trainerOutput", round: context.round) {
+            let mapped: MappedFile, header: SafeTensorsHeader
+            do {
+                mapped = try MappedFile(path: files.weightsOut.path)
+                header = try SafeTensors.header(mapped.bytes)
+            } catch {
+                throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+            }
+            guard SafeTensors.isInPlaceF32(header, in: mapped.bytes) else {
+                // Another dtype: converted to F32 as the one-shot path does.
+                let update: ModelWeights
+                do { update = try readWeights(files.weightsOut) } catch {
+                    throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+                }
+                let weights = try Self.checkUpdate(update, against: global.entries.map { ($0.name, $0.shape) })
+                let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
+                return FileUpdate(weights: .decoded(weights), evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
+            }
+            try Self.checkUpdate(header, in: mapped.bytes, against: global)
+            let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
+            return FileUpdate(weights: .mapped(mapped), evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
+        }
+    }
+
+    func validateCommand() throws {
+        guard let argv0 = command.first, !argv0.isEmpty else { throw ExternalTrainerError.invalidCommand("the command is empty") }
+        guard timeout > 0 else { throw ExternalTrainerError.invalidCommand("the timeout must be > 0 seconds") }
+    }
+
+    /// Runs the program for the round (a process of its own, or a request to the persistent one)
+    /// and requires success; the outputs are the caller's to read.
+    func execute(context: RoundContext, workingDirectory: URL, files: Files) throws {
+        let variables = Self.environment(for: context, files: files)
+        var env = baseEnvironment
+        for (k, v) in variables { env[k] = v }
+        let executable = try resolveExecutable(command[0], workingDirectory: workingDirectory, path: env["PATH"])
+        let trace = Tracer(role: "agent", participant: context.participant)
+        if persistent {
+            var startEnv = baseEnvironment
+            startEnv["FEDPLANE_TRAINER_MODE"] = "persistent"
+            let trainer = PersistentTrainer(executable: executable, arguments: Array(command.dropFirst()),
+                                            workingDirectory: workingDirectory, environment: startEnv, killGracePeriod: killGracePeriod)
+            do {
+                try trace.span("trainer", round: context.round) { try trainer.round(variables, timeout: timeout) }
+            } catch let failure as PersistentTrainer.Failure {
+                switch failure {
+                case .exited(let tail): throw ExternalTrainerError.persistentExited(stderrTail: tail)
+                case .timedOut(let tail): throw ExternalTrainerError.timedOut(seconds: timeout, stderrTail: tail)
+                case .reported(let message): throw ExternalTrainerError.reported(message)
+                case .cannotStart(let message): throw ExternalTrainerError.launchFailed(message)
+                }
+            }
+        } else {
+            let outcome = try trace.span("trainer", round: context.round) {
+                try ProcessRun.run(executable: executable, arguments: Array(command.dropFirst()), environment: env,
+                                   workingDirectory: workingDirectory, stdout: files.stdoutLog, stderr: files.stderrLog,
+                                   timeout: timeout, killGracePeriod: killGracePeriod)
+            }
+            let tail = { Self.tail(of: files.stderrLog) }
+            switch outcome {
+            case .timedOut:
+                throw ExternalTrainerError.timedOut(seconds: timeout, stderrTail: tail())
+            case .signalled(let s):
+                throw ExternalTrainerError.signalled(s, stderrTail: tail())
+            case .exited(let code) where code != 0:
+                throw ExternalTrainerError.failed(exitStatus: code, stderrTail: tail())
+            case .exited:
+                break
+            }
+        }
+        let fm = FileManager.default
         guard fm.fileExists(atPath: files.weightsOut.path) else {
             throw ExternalTrainerError.missingOutput("FEDPLANE_WEIGHTS_OUT (\(files.weightsOut.path)) was not written")
         }
         guard fm.fileExists(atPath: files.metricsOut.path) else {
             throw ExternalTrainerError.missingOutput("FEDPLANE_METRICS_OUT (\(files.metricsOut.path)) was not written")
         }
-        let update: ModelWeights
-        do {
-            update = try readWeights(files.weightsOut)
-        } catch {
-            throw ExternalTrainerError.invalidWeights("\(files.weightsOut.path) does not read: \(error)")
+    }
+
+    /// `checkUpdate(_:against:)` for an update read in place: exactly the global model's tensor
+    /// names and shapes, finite values (the same refusals, nothing decoded).
+    public static func checkUpdate(_ header: SafeTensorsHeader, in buffer: UnsafeRawBufferPointer, against global: SafeTensorsHeader) throws {
+        let globalShapes = Dictionary(global.entries.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        if let extra = header.entries.first(where: { globalShapes[$0.name] == nil }) {
+            throw ExternalTrainerError.invalidWeights("the update has a tensor \(extra.name) that the global model does not")
         }
-        let weights = try Self.checkUpdate(update, against: global)
-        let metrics = try Self.readMetrics(files.metricsOut, classCount: classCount)
-        return LocalUpdate(weights: weights, evaluation: metrics.evaluation, trainSamples: metrics.trainSamples)
+        let mine = Dictionary(header.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Tensor by tensor in the global model's order, as `checkUpdate(_:against:)` goes.
+        for g in global.entries {
+            guard let u = mine[g.name] else { throw ExternalTrainerError.invalidWeights("the update lacks tensor \(g.name)") }
+            guard u.shape == g.shape else {
+                throw ExternalTrainerError.invalidWeights("tensor \(g.name) has shape \(u.shape) in the update, \(g.shape) in the global model")
+            }
+            if let values = SafeTensors.f32Values(u, header: header, in: buffer), SafeTensors.firstNonFinite(values) != nil {
+                throw ExternalTrainerError.invalidWeights("tensor \(g.name) has a non-finite value")
+            }
+        }
     }
 
     /// The update reordered as `global`; throws unless it has exactly the global model's tensor
     /// names and shapes, with finite values.
     public static func checkUpdate(_ update: ModelWeights, against global: ModelWeights) throws -> ModelWeights {
-        let globalNames = Set(global.tensors.map(\.name))
+        try checkUpdate(update, against: global.tensors.map { ($0.name, $0.tensor.shape) })
+    }
+
+    /// `checkUpdate(_:against:)` given the global model's tensor names and shapes, in its order.
+    static func checkUpdate(_ update: ModelWeights, against global: [(name: String, shape: [Int])]) throws -> ModelWeights {
+        let globalNames = Set(global.map(\.name))
         let updateNames = update.tensors.map(\.name)
         guard Set(updateNames).count == updateNames.count else {
             throw ExternalTrainerError.invalidWeights("the update names a tensor twice")
@@ -168,10 +280,10 @@ public struct ExternalCommandTrainer: Sendable {
             throw ExternalTrainerError.invalidWeights("the update has a tensor \(extra) that the global model does not")
         }
         var ordered: [(name: String, tensor: Tensor)] = []
-        for (name, g) in global.tensors {
+        for (name, shape) in global {
             guard let u = update[name] else { throw ExternalTrainerError.invalidWeights("the update lacks tensor \(name)") }
-            guard u.shape == g.shape else {
-                throw ExternalTrainerError.invalidWeights("tensor \(name) has shape \(u.shape) in the update, \(g.shape) in the global model")
+            guard u.shape == shape else {
+                throw ExternalTrainerError.invalidWeights("tensor \(name) has shape \(u.shape) in the update, \(shape) in the global model")
             }
             guard u.values.allSatisfy(\.isFinite) else { throw ExternalTrainerError.invalidWeights("tensor \(name) has a non-finite value") }
             ordered.append((name, u))
@@ -256,6 +368,10 @@ public enum ExternalTrainerError: Error, Equatable, CustomStringConvertible {
     case invalidWeights(String)
     case invalidMetrics(String)
     case io(String)
+    /// The persistent program ended (crashed, was killed) while it had a round.
+    case persistentExited(stderrTail: String)
+    /// The persistent program answered a round with `"ok": false`.
+    case reported(String)
 
     public var description: String {
         func withTail(_ head: String, _ tail: String) -> String { tail.isEmpty ? head : "\(head); its stderr ends:\n\(tail)" }
@@ -270,6 +386,8 @@ public enum ExternalTrainerError: Error, Equatable, CustomStringConvertible {
         case .invalidWeights(let m): return "external trainer: bad update: \(m)"
         case .invalidMetrics(let m): return "external trainer: bad metrics: \(m)"
         case .io(let m): return "external trainer: \(m)"
+        case .persistentExited(let t): return withTail("external trainer: the persistent program exited during the round", t)
+        case .reported(let m): return "external trainer: the persistent program reported a failure: \(m)"
         }
     }
 }

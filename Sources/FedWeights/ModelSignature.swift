@@ -43,6 +43,34 @@ public enum ModelCheck {
         do { header = try bytes.withUnsafeBytes { try SafeTensors.header($0) } } catch {
             throw ModelCheckError("not a valid safetensors model: \(error)")
         }
+        try matches(header, signature)
+        let weights: ModelWeights
+        do { weights = try SafeTensors.decode(bytes) } catch { throw ModelCheckError("not a valid safetensors model: \(error)") }
+        try finite(weights)
+        return weights
+    }
+
+    /// The same checks as `update(_:matching:)` on a buffer where it lies (nothing is decoded or
+    /// copied): returns its header.
+    public static func updateInPlace(_ buffer: UnsafeRawBufferPointer, matching signature: ModelSignature) throws(ModelCheckError) -> SafeTensorsHeader {
+        let header: SafeTensorsHeader
+        do { header = try SafeTensors.header(buffer) } catch {
+            throw ModelCheckError("not a valid safetensors model: \(error)")
+        }
+        try matches(header, signature)
+        try finiteInPlace(header, buffer)
+        return header
+    }
+
+    /// Throws when a value of a whole safetensors buffer is NaN or infinite (checked in place).
+    public static func finiteInPlace(_ header: SafeTensorsHeader, _ buffer: UnsafeRawBufferPointer) throws(ModelCheckError) {
+        if let (name, index, value) = SafeTensors.firstNonFinite(header, in: buffer) {
+            throw ModelCheckError("tensor \(name) has a non-finite value (\(value) at index \(index))")
+        }
+    }
+
+    /// Exactly the signature's tensor names, each with its dtype and shape.
+    static func matches(_ header: SafeTensorsHeader, _ signature: ModelSignature) throws(ModelCheckError) {
         let names = Set(header.entries.map(\.name))
         let expected = Set(signature.entries.keys)
         if names != expected {
@@ -61,10 +89,6 @@ public enum ModelCheck {
                 throw ModelCheckError("tensor \(entry.name) has shape \(entry.shape), the global model's has \(want.shape)")
             }
         }
-        let weights: ModelWeights
-        do { weights = try SafeTensors.decode(bytes) } catch { throw ModelCheckError("not a valid safetensors model: \(error)") }
-        try finite(weights)
-        return weights
     }
 
     /// Throws when a value of any tensor is NaN or infinite, naming the first one.

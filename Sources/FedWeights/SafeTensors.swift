@@ -139,46 +139,59 @@ public enum SafeTensors {
         var dataLength: Int
         var totalSize: Int { 8 + header.count + dataLength }
 
+        /// Each tensor's value count, in `names` order.
+        var counts: [Int]
+
         init(_ weights: ModelWeights) throws {
-            var seen = Set<String>()
             for (name, tensor) in weights.tensors {
+                guard tensor.shape.allSatisfy({ $0 >= 0 }), let count = checkedProduct(tensor.shape), count == tensor.values.count else {
+                    throw SafeTensorsError(.invalidWeights, tensor: name,
+                                           "tensor '\(name)': shape \(tensor.shape) does not hold its \(tensor.values.count) values")
+                }
+            }
+            try self.init(names: weights.tensors.map(\.name), shapes: weights.tensors.map(\.tensor.shape), metadata: weights.metadata)
+        }
+
+        /// The plan for F32 tensors of these names and shapes (in `names` order).
+        init(names: [String], shapes: [[Int]], metadata: [String: String]) throws {
+            var seen = Set<String>()
+            var counts: [Int] = []
+            for (name, shape) in zip(names, shapes) {
                 guard name != "__metadata__" else {
                     throw SafeTensorsError(.invalidWeights, tensor: name, "a tensor cannot be named \"__metadata__\" (the key is reserved for metadata)")
                 }
                 guard seen.insert(name).inserted else {
                     throw SafeTensorsError(.duplicateName, tensor: name, "tensor '\(name)' appears more than once")
                 }
-                guard tensor.shape.allSatisfy({ $0 >= 0 }), let count = checkedProduct(tensor.shape), count == tensor.values.count else {
-                    throw SafeTensorsError(.invalidWeights, tensor: name,
-                                           "tensor '\(name)': shape \(tensor.shape) does not hold its \(tensor.values.count) values")
+                guard shape.allSatisfy({ $0 >= 0 }), let count = checkedProduct(shape) else {
+                    throw SafeTensorsError(.invalidWeights, tensor: name, "tensor '\(name)': shape \(shape) is invalid")
                 }
+                counts.append(count)
             }
-            order = weights.tensors.indices.sorted {
-                weights.tensors[$0].name.utf8.lexicographicallyPrecedes(weights.tensors[$1].name.utf8)
-            }
+            self.counts = counts
+            order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
             var json: [UInt8] = [UInt8(ascii: "{")]
             var first = true
-            if !weights.metadata.isEmpty {
+            if !metadata.isEmpty {
                 json.append(contentsOf: Array(#""__metadata__":{"#.utf8))
-                let keys = weights.metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
                 for (i, key) in keys.enumerated() {
                     if i > 0 { json.append(UInt8(ascii: ",")) }
                     HeaderJSON.appendString(key, to: &json)
                     json.append(UInt8(ascii: ":"))
-                    HeaderJSON.appendString(weights.metadata[key]!, to: &json)
+                    HeaderJSON.appendString(metadata[key]!, to: &json)
                 }
                 json.append(UInt8(ascii: "}"))
                 first = false
             }
             var offset = 0
             for index in order {
-                let (name, tensor) = weights.tensors[index]
                 if !first { json.append(UInt8(ascii: ",")) }
                 first = false
-                HeaderJSON.appendString(name, to: &json)
+                HeaderJSON.appendString(names[index], to: &json)
                 json.append(contentsOf: Array(#":{"dtype":"F32","shape":["#.utf8))
-                json.append(contentsOf: Array(tensor.shape.map(String.init).joined(separator: ",").utf8))
-                let end = offset + tensor.values.count * 4
+                json.append(contentsOf: Array(shapes[index].map(String.init).joined(separator: ",").utf8))
+                let end = offset + counts[index] * 4
                 json.append(contentsOf: Array(#"],"data_offsets":[\#(offset),\#(end)]}"#.utf8))
                 offset = end
             }

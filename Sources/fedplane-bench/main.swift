@@ -4,6 +4,8 @@
 //   swift run -c release fedplane-bench plan [--participants 1000] [--vms 5]
 //   swift run -c release fedplane-bench zdt1 [--pymoo]      (NSGA-II vs pymoo on ZDT1, and a placement search)
 //   swift run -c release fedplane-bench quality [SEEDS]     (median hypervolumes of ZDT1-3 and DTLZ2)
+//   swift run -c release fedplane-bench rounds [--model-bytes N] [--participants P] [--rounds R] [--trainer-startup S] [--persistent]
+//                                                           (real rounds, phase by phase, with peak memory)
 import Foundation
 
 enum Bench {
@@ -14,6 +16,7 @@ enum Bench {
         ("placement", PlacementBench.run),
         ("fedavg", FedAvgBench.run),
         ("quickstart", QuickstartBench.run),
+        ("rounds", RoundsBench.run),
         ("zdt1", { try OptimizerBench.run(["zdt1"] + $0) }),
         ("quality", { try OptimizerBench.run(["quality"] + $0) }),
     ]

@@ -28,6 +28,38 @@ import FedDigest
     }
 }
 
+/// swift-crypto replaced the hand-written SHA-256: every content address, plan checksum and config
+/// hash must come out as before, so the new digests are compared with the old code's.
+@Suite struct SHA256CompatibilityTests {
+    @Test func sameHexAsTheHandWrittenImplementationForEveryLengthAroundABlock() {
+        var rng = SystemRandomNumberGenerator()
+        for length in Array(0...130) + [1000, 4095, 4096, 65_537, 1 << 20] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(SHA256.hex(bytes) == HandWrittenSHA256.hex(bytes), "length \(length)")
+        }
+    }
+
+    @Test func stringsDataSlicesAndRawBuffersHashTheSame() {
+        let text = "fedplane ✓ ünïcödé"
+        let bytes = Array(text.utf8)
+        #expect(SHA256.hex(text) == HandWrittenSHA256.hex(text))
+        #expect(SHA256.hex(Data(bytes)) == SHA256.hex(bytes))
+        #expect(SHA256.hex(bytes[3...]) == HandWrittenSHA256.hex(Array(bytes[3...])))
+        #expect(bytes.withUnsafeBytes { SHA256.hex($0) } == SHA256.hex(bytes))
+        // A non-contiguous collection goes through the copying path.
+        #expect(SHA256.hex(bytes.reversed()) == HandWrittenSHA256.hex(Array(bytes.reversed())))
+    }
+
+    @Test func fileDigestEqualsTheDigestOfItsBytes() throws {
+        let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-digest-\(UUID().uuidString)")
+        try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(try SHA256.hex(contentsOfFile: url.path) == HandWrittenSHA256.hex(bytes))
+        #expect(throws: DigestFileError.self) { try SHA256.hex(contentsOfFile: url.path + ".missing") }
+    }
+}
+
 @Suite struct JSONValueTests {
     @Test func canonicalFormSortsKeysAndIsCompact() throws {
         let v: JSONValue = ["b": 1, "a": ["x": true, "c": .null], "n": 1.5, "s": "q\"\n"]

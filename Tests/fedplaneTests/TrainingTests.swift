@@ -183,4 +183,35 @@ import Testing
         let acc = try #require(Double(try f.sql("SELECT json_extract(metrics, '$.accuracy') FROM models WHERE round=3")))
         #expect(acc > 0.8)
     }
+
+    /// The persistent mode changes how the trainer is started, not what it computes: the same
+    /// seeded NumPy rounds give the same global models, byte for byte, with one trainer process
+    /// per VM for the whole run.
+    @Test func theNumPyExampleGivesTheSameModelsWhenPersistent() throws {
+        let script = CLI.repoRoot.appendingPathComponent("examples/numpy-trainer/train.py").path
+        func models(persistent: Bool) throws -> (ids: String, trainers: Int) {
+            let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/quickstart.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "trainer: { builtin: logistic }",
+                                      with: "trainer: { command: [python3, \(script)]\(persistent ? ", persistent: true" : "") }")
+                .replacingOccurrences(of: "rounds: 10", with: "rounds: 3")
+            let f = try Federation(text)
+            // The persistent programs outlive apply until stopped: stop each VM's.
+            let records = { FileManager.default.enumerator(at: f.localRoot, includingPropertiesForKeys: nil)?
+                .compactMap { $0 as? URL }.filter { $0.lastPathComponent == "trainer.json" } ?? [] }
+            defer {
+                for record in records() {
+                    _ = try? f.run(["stop-trainer", "--workdir", record.deletingLastPathComponent().deletingLastPathComponent().path])
+                }
+            }
+            let r = try f.run(["apply", "--auto-approve"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return (try f.sql("SELECT id FROM models WHERE run=1 ORDER BY round"), records().count)
+        }
+        let persistent = try models(persistent: true)
+        let oneShot = try models(persistent: false)
+        #expect(persistent.ids == oneShot.ids)
+        #expect(persistent.ids.split(separator: "\n").count == 4)
+        #expect(persistent.trainers >= 3)
+        #expect(oneShot.trainers == 0)
+    }
 }

@@ -6,6 +6,11 @@ it reads the global model from FEDPLANE_WEIGHTS_IN, evaluates it on the particip
 split, trains it with minibatch SGD on the training split, and writes the update to
 FEDPLANE_WEIGHTS_OUT and the evaluation to FEDPLANE_METRICS_OUT.
 
+With `persistent: true` in the spec, fedplane starts it once per run on each VM with
+FEDPLANE_TRAINER_MODE=persistent and sends each round as one JSON line on stdin (the same
+FEDPLANE_* variables, plus an "id"); it answers each with one JSON line on stdout
+({"id": ..., "ok": true} or {"id": ..., "ok": false, "error": "..."}). Imports happen once.
+
 The model is the same as fedplane's built-in `logistic` trainer (tensors `linear.weight`
 [classes, features] and `linear.bias` [classes], float32, softmax + cross-entropy, the step uses
 the batch's mean gradient), so the two can be swapped mid-run. Needs: numpy, safetensors.
@@ -18,13 +23,20 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 
+class TrainerError(Exception):
+    """A round that cannot be done: exit status 2 in the one-shot mode, an error reply in the persistent one."""
+
+
 def fail(message):
-    print(f"numpy-trainer: {message}", file=sys.stderr)
-    sys.exit(2)
+    raise TrainerError(message)
+
+
+# The round's variables: the environment (one-shot mode) or the round's request (persistent mode).
+variables = os.environ
 
 
 def env(name, default=None):
-    value = os.environ.get(name, default)
+    value = variables.get(name, default)
     if value is None:
         fail(f"{name} is not set (this program is meant to be run by fedplane)")
     return value
@@ -85,7 +97,7 @@ def train(W, b, X, y, epochs, batch_size, learning_rate, seed):
     return W.astype(np.float32), b.astype(np.float32)
 
 
-def main():
+def run_round():
     weights_in = env("FEDPLANE_WEIGHTS_IN")
     weights_out = env("FEDPLANE_WEIGHTS_OUT")
     metrics_out = env("FEDPLANE_METRICS_OUT")
@@ -125,6 +137,37 @@ def main():
                    "train_samples": int(len(y_train))}, f)
     print(f"round {metadata['round']} {metadata['participant']}: global model on {len(y_val)} validation samples: "
           f"loss {loss:.4f}, accuracy {np.trace(confusion) / max(1, len(y_val)):.4f}; trained on {len(y_train)} samples")
+
+
+def serve():
+    """Persistent mode: one request line in, one reply line out, per round, until stdin ends.
+    stdout is the reply channel only: everything else this program prints goes to stderr."""
+    global variables
+    replies = sys.stdout
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        variables = request
+        try:
+            run_round()
+            reply = {"id": request.get("id"), "ok": True}
+        except TrainerError as e:
+            reply = {"id": request.get("id"), "ok": False, "error": str(e)}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
+def main():
+    if os.environ.get("FEDPLANE_TRAINER_MODE") == "persistent":
+        serve()
+        return
+    try:
+        run_round()
+    except TrainerError as e:
+        print(f"numpy-trainer: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

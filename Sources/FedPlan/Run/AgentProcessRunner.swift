@@ -3,6 +3,7 @@ import FedOrchestrate
 import FedProcess
 import FedRuntime
 import FedSpec
+import FedTrace
 import Foundation
 
 /// Runs a participant task as a real `fedplane agent` process in the assigned VM's working
@@ -38,9 +39,13 @@ struct AgentProcessRunner: TaskRunner {
             chmod(file.path, 0o600)
             var args = ["agent", "--assignment", file.path, "--round", "\(task.round)"]
             if evaluateOnly { args.append("--evaluate-only") }
+            let trace = Tracer(role: "coordinator", participant: task.participant)
+            let spawned = Tracer.now()
             let p = try RunProcesses.start(args, in: dir, log: "agent.log")
             try? Data("\(p.pid)\n".utf8).write(to: dir.appendingPathComponent("agent.pid"))
-            guard let status = RunProcesses.wait(p, seconds: timeout.seconds) else { return .timedOut }
+            let ended = RunProcesses.wait(p, seconds: timeout.seconds)
+            trace.record("agentProcess", round: task.round, start: spawned, end: Tracer.now())
+            guard let status = ended else { return .timedOut }
             if status == 0 { return .succeeded }
             if let reason = Shutdown.reason { return .failed(reason: "agent stopped: \(reason)") }
             let tail = (try? String(contentsOf: dir.appendingPathComponent("agent.log"), encoding: .utf8))?

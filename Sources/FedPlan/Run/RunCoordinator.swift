@@ -8,6 +8,7 @@ import FedProcess
 import FedRuntime
 import FedSpec
 import FedState
+import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
@@ -56,7 +57,7 @@ struct RunCoordinator {
                                    aggregation: aggregationRule(t)),
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
             initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) },
-            data: participantData(spec))
+            data: participantData(spec), persistentTrainer: t.persistentTrainer)
     }
 
     /// The participants' own data, when the spec gives it (validation makes it all or none).
@@ -114,7 +115,16 @@ struct RunCoordinator {
             aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,
                                            bind: spec.aggregator.service.bind ?? "127.0.0.1")
         }
-        defer { aggregator.stop() }
+        defer {
+            aggregator.stop()
+            // Persistent trainers live as long as the run: stop them on every local VM when it
+            // ends, stops or fails (harmless where none runs).
+            if config.persistentTrainer == true {
+                for p in spec.participants where spec.cloud(named: p.cloud)?.provider == .local {
+                    for vm in p.vms { _ = PersistentTrainer.stop(workingDirectory: local.vmDirectory(participant: p.name, vm: vm.id)) }
+                }
+            }
+        }
         let client = AggregatorClient(base: endpoint, tls: credentials.coordinator)
 
         // Resume after the last committed round. The state is the truth: a checkpoint that ran
@@ -144,6 +154,7 @@ struct RunCoordinator {
         // A stop request ends the run at a round boundary; whatever failed while the children
         // were being stopped (the aggregator gone mid-request) is the stop's doing.
         var committed = done
+        let trace = Tracer(role: "coordinator")
         do {
             for r in (done + 1)...(rounds + 1) {
                 try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
@@ -155,7 +166,7 @@ struct RunCoordinator {
                 while true {
                     do {
                         try aggregator.ensureRunning()
-                        try client.open(round: r, global: global)
+                        try trace.span("open", round: r) { try client.open(round: r, global: global) }
                         let makeAssignment: @Sendable (String, String) -> AgentAssignment = { participant, vm in
                             // Each participant learns where its own data is, not the others'.
                             var own = config
@@ -169,13 +180,17 @@ struct RunCoordinator {
                         let participants = spec.participants
                         let c = cursors
                         let deadline = spec.training.roundDeadline.seconds
+                        let tasksStarted = Tracer.now()
                         outcome = Blocking.run {
                             await Self.withinDeadline(seconds: deadline) {
                                 await orchestrator.run(round: r, participants: participants, cursors: c, runner: runner)
                             }
                         }
+                        trace.record("tasks", round: r, start: tasksStarted, end: Tracer.now())
                         try outcome.requireComplete(minParticipants: spec.training.minParticipants)
-                        result = try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                        result = try trace.span("close", round: r) {
+                            try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                        }
                         break
                     } catch {
                         // A stop request ends the round where it is: it is not committed, and the
@@ -195,11 +210,10 @@ struct RunCoordinator {
                     }
                 }
                 for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
-                let next = evaluateOnly ? global : try client.result(round: r)
-                let previousID = try models.put(global)
-                let nextID = try models.put(next)
+                let next = evaluateOnly ? global : try trace.span("result", round: r) { try client.result(round: r) }
+                let (previousID, nextID) = try trace.span("modelStore", round: r) { (try models.put(global), try models.put(next)) }
                 let metrics = Self.metrics(result)
-                try store.write { tx in
+                try trace.span("stateCommit", round: r) { try store.write { tx in
                     // The queue moves on every task; the planned assignment (a resource) does not.
                     for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
                     // The model that entered round r is measured now: record it with its metrics.
@@ -212,13 +226,16 @@ struct RunCoordinator {
                                                            durationSeconds: Date().timeIntervalSince(started), committed: tx.now,
                                                            aggregation: config.hyperparameters.aggregation?.label ?? "fedavg"))
                     }
-                }
+                } }
                 if !evaluateOnly { committed = r }
                 if !evaluateOnly {
-                    var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
-                    checkpoint.advance(to: r, model: nextID)
-                    try checkpoint.write(runDir)
+                    try trace.span("checkpoint", round: r) {
+                        var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
+                        checkpoint.advance(to: r, model: nextID)
+                        try checkpoint.write(runDir)
+                    }
                 }
+                trace.record(evaluateOnly ? "finalEvaluation" : "round", round: r, start: started.timeIntervalSince1970, end: Tracer.now())
                 progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly,
                                    aggregation: config.hyperparameters.aggregation?.label))
                 global = next

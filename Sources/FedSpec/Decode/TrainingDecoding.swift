@@ -9,7 +9,10 @@ extension SpecDecoder {
         var t = Self.placeholderTraining
         t.minParticipants = max(1, participantCount)
         if let v = m["model"].flatMap(decodeModelFile) { t.model = v }
-        if let v = m["trainer"].flatMap(decodeTrainer) { t.trainer = v }
+        if let (v, persistent) = m["trainer"].flatMap(decodeTrainer) {
+            t.trainer = v
+            t.persistentTrainer = persistent
+        }
         if let v = m["strategy"]?.oneOf(TrainingSpec.Strategy.self) { t.strategy = v }
         if let tf = m["trim"], let v = tf.double(nonNegative: true) {
             if t.strategy != .trimmedMean {
@@ -52,8 +55,21 @@ extension SpecDecoder {
         return model
     }
 
-    private func decodeTrainer(_ f: Field) -> TrainingSpec.Trainer? {
-        guard let m = f.mapping(["builtin", "command"]) else { return nil }
+    /// The trainer, and whether it is persistent (`persistent: true` beside `command`: the
+    /// program starts once per run on each VM; a built-in trainer runs inside the agent).
+    private func decodeTrainer(_ f: Field) -> (TrainingSpec.Trainer, Bool)? {
+        guard let m = f.mapping(["builtin", "command", "persistent"]) else { return nil }
+        var persistent = false
+        if let pf = m["persistent"], let v = pf.bool() {
+            if v && m["command"] == nil {
+                pf.error("persistent applies to a command trainer only (a built-in trainer runs inside the agent)")
+            } else { persistent = v }
+        }
+        guard let trainer = decodeTrainerKind(m, f) else { return nil }
+        return (trainer, persistent)
+    }
+
+    private func decodeTrainerKind(_ m: MappingReader, _ f: Field) -> TrainingSpec.Trainer? {
         switch (m["builtin"], m["command"]) {
         case (let b?, nil):
             return b.oneOf(TrainingSpec.BuiltinTrainer.self).map { .builtin($0) }

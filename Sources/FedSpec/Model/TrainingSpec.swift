@@ -19,6 +19,9 @@ public struct TrainingSpec: Sendable {
     /// `classes[k]`) and the number of feature columns. The built-in demo data knows its own.
     public var classes: [String]?
     public var features: Int?
+    /// `trainer: { command: [...], persistent: true }`: the program starts once per run on each
+    /// VM and takes the rounds over a line protocol (examples/numpy-trainer/README.md).
+    public var persistentTrainer = false
 
     public struct ModelFile: Sendable, Hashable {
         public var file: String?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedPlan
 import FedRuntime
+import FedTrace
 import FedTrain
 import Foundation
 
@@ -68,6 +69,9 @@ extension Fedplane {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: assignment))
                 let a = try JSONDecoder().decode(AgentAssignment.self, from: data)
+                let trace = Tracer(role: "agent", participant: a.participant)
+                trace.mark("main", round: round)
+                defer { trace.mark("exit", round: round) }
                 // Test support: hold the task so a test can kill this process mid-round or let a
                 // round deadline pass: `MS` for every agent, or `participant:MS` for one.
                 if let hold = ProcessInfo.processInfo.environment["FEDPLANE_TEST_AGENT_DELAY_MS"] {
@@ -100,6 +104,27 @@ extension Fedplane {
                 }
                 return u
             }
+        }
+    }
+
+    /// Ends a VM's persistent trainer (`trainer: { command: [...], persistent: true }`), which
+    /// outlives the per-round agents: the coordinator calls it for each VM at the end of a run
+    /// and on destroy.
+    struct StopTrainer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stop-trainer",
+            abstract: "Stop the persistent trainer of a VM's working directory (used by apply and destroy).",
+            shouldDisplay: false)
+
+        @Option(help: "The VM's working directory (where the agents run).")
+        var workdir: String
+
+        @Option(help: "Seconds between SIGTERM and SIGKILL.")
+        var grace: Double = 2
+
+        func run() throws {
+            let stopped = PersistentTrainer.stop(workingDirectory: URL(fileURLWithPath: workdir), grace: grace)
+            print(stopped ? "stopped the persistent trainer in \(workdir)" : "no persistent trainer runs in \(workdir)")
         }
     }
 }

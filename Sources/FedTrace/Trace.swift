@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Phase timings for the round benchmark (`fedplane-bench rounds`). With `FEDPLANE_TRACE=<dir>` in
+/// the environment, every fedplane process (coordinator, aggregator, agents) appends one JSON line
+/// per phase to `<dir>/trace-<pid>.jsonl`:
+///
+///     {"role":"agent","participant":"p1","round":3,"phase":"download","start":…,"end":…,"pid":…,"rssKiB":…}
+///
+/// `start`/`end` are wall-clock seconds (comparable across processes on one host); `rssKiB` is the
+/// process's peak resident set so far. Unset, a span costs one branch on a constant.
+public struct Tracer: Sendable {
+    public var role: String
+    public var participant: String?
+
+    public init(role: String, participant: String? = nil) {
+        self.role = role
+        self.participant = participant
+    }
+
+    /// Whether this process traces (decided once, from the environment at start).
+    public static let isOn: Bool = file != nil
+
+    /// The process's trace file, opened on first use (append-only: lines from concurrent writers
+    /// of one process never interleave, each is one `write`).
+    static let file: Int32? = {
+        guard let dir = ProcessInfo.processInfo.environment["FEDPLANE_TRACE"], !dir.isEmpty else { return nil }
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fd = open(dir + "/trace-\(getpid()).jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        return fd >= 0 ? fd : nil
+    }()
+
+    public static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// Times `body` as `phase` of `round`.
+    @discardableResult
+    public func span<T>(_ phase: String, round: Int, _ body: () throws -> T) rethrows -> T {
+        guard Self.isOn else { return try body() }
+        let start = Self.now()
+        defer { record(phase, round: round, start: start, end: Self.now()) }
+        return try body()
+    }
+
+    @discardableResult
+    public func span<T>(_ phase: String, round: Int, _ body: () async throws -> T) async rethrows -> T {
+        guard Self.isOn else { return try await body() }
+        let start = Self.now()
+        defer { record(phase, round: round, start: start, end: Self.now()) }
+        return try await body()
+    }
+
+    /// Records a phase measured elsewhere (e.g. from a timestamp another process wrote).
+    public func record(_ phase: String, round: Int, start: Double, end: Double) {
+        guard let fd = Self.file else { return }
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        var line = #"{"role":"\#(role)""#
+        if let participant { line += #","participant":"\#(participant)""# }
+        line += #","round":\#(round),"phase":"\#(phase)","start":\#(String(format: "%.6f", start)),"end":\#(String(format: "%.6f", end))"#
+        line += #","pid":\#(getpid()),"rssKiB":\#(usage.ru_maxrss)}"# + "\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    /// Records a point in time (a zero-length phase), e.g. a process's start.
+    public func mark(_ phase: String, round: Int, at time: Double = Tracer.now()) {
+        record(phase, round: round, start: time, end: time)
+    }
+}
