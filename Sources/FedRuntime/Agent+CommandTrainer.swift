@@ -18,8 +18,13 @@ extension Agent {
         try files.prepare(workingDirectory: cwd)
         try trace.span("download", round: round) { try client.downloadGlobal(round: round, toFile: files.weightsIn.path) }
         let globalHeader = try SafeTensors.header(ofFile: files.weightsIn.path)
-        let dataDir = cwd.appendingPathComponent("data")
-        try trace.span("data", round: round) { try Self.writeSplit(config: config, participant: assignment.participant, participantIndex: index, to: dataDir) }
+        // The participant's own data is handed over where it lies on this host (the trainer reads
+        // its own format); the built-in demo data is written here as CSV files.
+        let ownData = config.data?.paths[assignment.participant].map { URL(fileURLWithPath: $0) }
+        let dataDir = ownData ?? cwd.appendingPathComponent("data")
+        if ownData == nil {
+            try trace.span("data", round: round) { try Self.writeSplit(config: config, participant: assignment.participant, participantIndex: index, to: dataDir) }
+        }
 
         let h = config.hyperparameters
         let context = RoundContext(round: round, participant: assignment.participant, participantIndex: index,
@@ -28,7 +33,7 @@ extension Agent {
                                    seed: RoundContext.taskSeed(runSeed: h.seed, round: round, participantIndex: index),
                                    dataDirectory: dataDir)
         let trainer = ExternalCommandTrainer(
-            command: argv, classCount: config.data?.classes.count ?? Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds, persistent: persistent,
+            command: argv, classCount: config.data.flatMap { $0.classes.isEmpty ? nil : $0.classes.count } ?? Dataset.wdbc.classNames.count, timeout: assignment.taskTimeoutSeconds, persistent: persistent,
             readWeights: { try SafeTensors.read(contentsOfFile: $0.path) },
             writeWeights: { try SafeTensors.write($0, toFile: $1.path) })
         let started = Date()

@@ -85,6 +85,9 @@ struct RunCoordinator {
 
     func run(number: Int) throws -> ObservedResource {
         let config = Self.config(spec, run: number)
+        if let data = config.data, case .builtin = config.trainer, data.classes.isEmpty || data.features == 0 {
+            throw Failure(description: "run.\(number): the built-in trainer reads the participants' own data as CSV and needs its shape: set training.classes (the label values) and training.features in the spec")
+        }
         let runDir = workspace.localRoot.appendingPathComponent("run/\(number)")
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
         let models = ModelStore(root: workspace.modelRoot)

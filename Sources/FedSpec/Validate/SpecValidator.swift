@@ -110,14 +110,18 @@ struct SpecValidator {
                           "participant \(p.name) has no data.path while \(withPath[0].element.name) has one: give every participant its data (or none, for the built-in demo data)")
             }
         }
+        // A command trainer reads the data itself (FEDPLANE_DATA_DIR is the path); the built-in
+        // trainers read it as CSV and need the model's shape. Without it the spec still plans
+        // (placement, hosts), and the run refuses to start.
+        guard case .builtin = spec.training.trainer else { return }
         let training = SpecPath.root.appending("training")
         if spec.training.classes == nil {
-            ctx.error(withPath[0].element.mark, training.appending("classes"),
-                      "participants train on their own data: list the label values in training.classes (label k is classes[k])")
+            ctx.warning(withPath[0].element.mark, training.appending("classes"),
+                        "the built-in trainer reads participants' own data as CSV: list the label values in training.classes (label k is classes[k]); a run cannot start without them")
         }
         if spec.training.features == nil && spec.training.model.file == nil {
-            ctx.error(withPath[0].element.mark, training.appending("features"),
-                      "participants train on their own data: give training.features, the number of feature columns (or a training.model.file)")
+            ctx.warning(withPath[0].element.mark, training.appending("features"),
+                        "the built-in trainer reads participants' own data as CSV: give training.features, the number of feature columns (or a training.model.file); a run cannot start without it")
         }
     }
 
