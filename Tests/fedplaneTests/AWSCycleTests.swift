@@ -59,7 +59,8 @@ import Testing
         }
     }
 
-    @Test func fullCycleAgainstTheEmulator() throws {
+    @Test func fullCycleAgainstTheEmulator() async throws { try await offPool { try Self().fullCycleAgainstTheEmulatorBody() } }
+    func fullCycleAgainstTheEmulatorBody() throws {
         var c = try CaseStudy()
         // A key file others can read: one warning with the fix, however many calls load it.
         let creds = c.dir.url.appendingPathComponent("home/.aws/credentials").path
@@ -129,7 +130,8 @@ import Testing
 
     /// apply is killed after RunInstances answered and before the result was recorded: the next
     /// plan adopts the tagged instance, and no second one is made.
-    @Test func killedBetweenRunInstancesAndRecordingAdopts() throws {
+    @Test func killedBetweenRunInstancesAndRecordingAdopts() async throws { try await offPool { try Self().killedBetweenRunInstancesAndRecordingAdoptsBody() } }
+    func killedBetweenRunInstancesAndRecordingAdoptsBody() throws {
         var c = try CaseStudy()
         let killed = try c.run(["apply", "--auto-approve", "--target", "aggregator.main"], extra: ["FEDPLANE_TEST_CRASH_AT": "2:after"])
         #expect(killed.status != 0)
@@ -150,7 +152,8 @@ import Testing
 
     /// moto's IAM auth mode gives the real failures; fedplane names each and stops plan before
     /// anything is created.
-    @Test func credentialFailuresAreNamedByAuthVerifyAndStopPlan() throws {
+    @Test func credentialFailuresAreNamedByAuthVerifyAndStopPlan() async throws { try await offPool { try Self().credentialFailuresAreNamedByAuthVerifyAndStopPlanBody() } }
+    func credentialFailuresAreNamedByAuthVerifyAndStopPlanBody() throws {
         var c = try CaseStudy()
         try c.emulator.enableAuth(afterRequests: 2)
         _ = try c.emulator.awsCall(service: "iam", "Action=CreateUser&UserName=tester&Version=2010-05-08")
@@ -179,7 +182,8 @@ import Testing
     /// Through the fault proxy: throttled past the retry budget, apply stops with the cloud's
     /// code, message and request id, and the next apply finishes with exactly one instance; an
     /// answer dropped after RunInstances acted makes no second one either.
-    @Test func throttlingAndADroppedAnswerThroughTheCLI() throws {
+    @Test func throttlingAndADroppedAnswerThroughTheCLI() async throws { try await offPool { try Self().throttlingAndADroppedAnswerThroughTheCLIBody() } }
+    func throttlingAndADroppedAnswerThroughTheCLIBody() throws {
         var c = try CaseStudy()
         c.env["FEDPLANE_AWS_ENDPOINT"] = c.emulator.proxyEndpoint
         try c.emulator.inject(.status("RunInstances", 503, code: "RequestLimitExceeded", times: 5, retryAfter: 0))

@@ -94,7 +94,8 @@ import Testing
         }
     }
 
-    @Test func threeHospitalsTrainOnTheirOwnHostsAndDestroyCleansThem() throws {
+    @Test func threeHospitalsTrainOnTheirOwnHostsAndDestroyCleansThem() async throws { try await offPool { try Self().threeHospitalsTrainOnTheirOwnHostsAndDestroyCleansThemBody() } }
+    func threeHospitalsTrainOnTheirOwnHostsAndDestroyCleansThemBody() throws {
         try Self.withHospitals { bed, fed, canaries in
             let plan = try fed.run(["plan", "--no-color"])
             #expect(plan.status == 0, "\(plan.stderr)")
@@ -136,7 +137,8 @@ import Testing
         }
     }
 
-    @Test func aDeadHostOrAChangedHostKeyMovesTheTaskElsewhere() throws {
+    @Test func aDeadHostOrAChangedHostKeyMovesTheTaskElsewhere() async throws { try await offPool { try Self().aDeadHostOrAChangedHostKeyMovesTheTaskElsewhereBody() } }
+    func aDeadHostOrAChangedHostKeyMovesTheTaskElsewhereBody() throws {
         try Self.withHospitals { bed, fed, _ in
             // b1's key changes behind fedplane's back; a1 goes down.
             let b1 = try bed.regenerateHostKey(bed["b1"])
@@ -156,7 +158,8 @@ import Testing
         }
     }
 
-    @Test func aHostThatDiesMidRunHasItsTaskRetriedOnTheNextVM() throws {
+    @Test func aHostThatDiesMidRunHasItsTaskRetriedOnTheNextVM() async throws { try await offPool { try Self().aHostThatDiesMidRunHasItsTaskRetriedOnTheNextVMBody() } }
+    func aHostThatDiesMidRunHasItsTaskRetriedOnTheNextVMBody() throws {
         try Self.withHospitals { bed, fed, _ in
             try fed.editSpec { $0.replacingOccurrences(of: "rounds: 3", with: "rounds: 8") }
             let (p, out, err) = try fed.start(["apply", "--auto-approve", "--no-color"])
@@ -177,7 +180,8 @@ import Testing
         }
     }
 
-    @Test func observedResourcesDecideEligibilityAndShowAsDrift() throws {
+    @Test func observedResourcesDecideEligibilityAndShowAsDrift() async throws { try await offPool { try Self().observedResourcesDecideEligibilityAndShowAsDriftBody() } }
+    func observedResourcesDecideEligibilityAndShowAsDriftBody() throws {
         try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
             let cores = ProcessInfo.processInfo.activeProcessorCount
             // a1 is declared with more vCPUs than it has: drift. Every VM must have more than

@@ -22,7 +22,8 @@ import Testing
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(text)")
-        #expect(text.contains("\(Self.fixtures.count + 2) passed, 0 failed"), "\(text)")
+        let examples = try FileManager.default.contentsOfDirectory(atPath: CLI.repoRoot.appendingPathComponent("specs").path).filter { $0.hasSuffix(".yaml") }.count
+        #expect(text.contains("\(Self.fixtures.count + examples) passed, 0 failed"), "\(text)")
     }
 
     @Test(arguments: fixtures)

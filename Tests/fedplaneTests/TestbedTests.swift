@@ -15,7 +15,8 @@ struct TestbedTests {
         #expect(ok, "\(why)")
     }
 
-    @Test func threeHostsAnswerOverSSHAndReachEachOther() throws {
+    @Test func threeHostsAnswerOverSSHAndReachEachOther() async throws { try await offPool { try Self().threeHostsAnswerOverSSHAndReachEachOtherBody() } }
+    func threeHostsAnswerOverSSHAndReachEachOtherBody() throws {
         try Testbed.withTestbed(["a", "b", "c"]) { bed in
             print("testbed: 3 hosts up in \(String(format: "%.2f", bed.bringUpSeconds)) s on \(bed.subnet).0/24")
             #expect(bed.bridgeAddress == bed.subnet + ".1")
@@ -58,7 +59,8 @@ struct TestbedTests {
         }
     }
 
-    @Test func aChangedHostKeyIsRefusedByStrictChecking() throws {
+    @Test func aChangedHostKeyIsRefusedByStrictChecking() async throws { try await offPool { try Self().aChangedHostKeyIsRefusedByStrictCheckingBody() } }
+    func aChangedHostKeyIsRefusedByStrictCheckingBody() throws {
         try Testbed.withTestbed(["a", "b"]) { bed in
             #expect(bed.run(bed["b"], "true").status == 0)
             let old = bed["b"].hostKeyPublicLine
@@ -76,7 +78,8 @@ struct TestbedTests {
         }
     }
 
-    @Test func aKilledSSHDRefusesConnectionsQuickly() throws {
+    @Test func aKilledSSHDRefusesConnectionsQuickly() async throws { try await offPool { try Self().aKilledSSHDRefusesConnectionsQuicklyBody() } }
+    func aKilledSSHDRefusesConnectionsQuicklyBody() throws {
         try Testbed.withTestbed(["a", "b"]) { bed in
             let b = bed["b"]
             #expect(bed.run(b, "true").status == 0)
@@ -94,7 +97,8 @@ struct TestbedTests {
 
     /// What "a host goes down" means for a multiplexed connection, a cut link, and a host only
     /// reachable through a jump host.
-    @Test func hostsGoDownAndHideBehindAJumpHost() throws {
+    @Test func hostsGoDownAndHideBehindAJumpHost() async throws { try await offPool { try Self().hostsGoDownAndHideBehindAJumpHostBody() } }
+    func hostsGoDownAndHideBehindAJumpHostBody() throws {
         try Testbed.withTestbed(["a", "b", "c"]) { bed in
             let b = bed["b"]
             let control = bed.root.appendingPathComponent("cm-b").path
@@ -133,7 +137,8 @@ struct TestbedTests {
         }
     }
 
-    @Test func aHostsDataIsFoundOnlyWhereItWasPlaced() throws {
+    @Test func aHostsDataIsFoundOnlyWhereItWasPlaced() async throws { try await offPool { try Self().aHostsDataIsFoundOnlyWhereItWasPlacedBody() } }
+    func aHostsDataIsFoundOnlyWhereItWasPlacedBody() throws {
         try Testbed.withTestbed(["a", "b"]) { bed in
             let secret = Data("patient-7731,malignant,0.91\n".utf8)
             let placed = try bed.place(secret, at: "data/train.csv", on: bed["a"])
@@ -158,7 +163,8 @@ struct TestbedTests {
         return Double(bytes) * 8 / micros
     }
 
-    @Test func aTokenBucketLimitsAHostsBandwidth() throws {
+    @Test func aTokenBucketLimitsAHostsBandwidth() async throws { try await offPool { try Self().aTokenBucketLimitsAHostsBandwidthBody() } }
+    func aTokenBucketLimitsAHostsBandwidthBody() throws {
         try Testbed.withTestbed(["a", "b"]) { bed in
             let bytes = 5_000_000
             guard let free = mbitPerSecond(bed, bed["a"], bytes: bytes) else { return }
@@ -174,7 +180,8 @@ struct TestbedTests {
         }
     }
 
-    @Test func teardownLeavesNothingEvenWhenTheBodyThrows() throws {
+    @Test func teardownLeavesNothingEvenWhenTheBodyThrows() async throws { try await offPool { try Self().teardownLeavesNothingEvenWhenTheBodyThrowsBody() } }
+    func teardownLeavesNothingEvenWhenTheBodyThrowsBody() throws {
         nonisolated(unsafe) var seen: Testbed?
         nonisolated(unsafe) var pids: [pid_t] = []
         #expect(throws: Boom.self) {
@@ -205,7 +212,8 @@ struct TestbedTests {
 
     /// A test process killed with SIGKILL leaves namespaces, links, files and daemons behind:
     /// the next testbed deletes those whose pid is dead.
-    @Test func leftoversOfADeadProcessAreSwept() throws {
+    @Test func leftoversOfADeadProcessAreSwept() async throws { try await offPool { try Self().leftoversOfADeadProcessAreSweptBody() } }
+    func leftoversOfADeadProcessAreSweptBody() throws {
         // A pid that just died.
         let dead = Testbed.exec("/bin/sh", ["-c", "echo $$"])
         let pid = try #require(Int(dead.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -247,7 +255,8 @@ struct TestbedTests {
     }
 
     /// Two testbeds at once get different subnets and names, and each reaches only its own.
-    @Test func concurrentTestbedsDoNotCollide() throws {
+    @Test func concurrentTestbedsDoNotCollide() async throws { try await offPool { try Self().concurrentTestbedsDoNotCollideBody() } }
+    func concurrentTestbedsDoNotCollideBody() throws {
         try Testbed.withTestbed(["a"]) { one in
             try Testbed.withTestbed(["a"]) { two in
                 #expect(one.subnet != two.subnet)
@@ -261,7 +270,8 @@ struct TestbedTests {
 
     /// Many hosts: one namespace with an address per host and one sshd (the probe benchmark's
     /// shape). Set FEDPLANE_TESTBED_SCALE=N to also bring up N hosts with a namespace and sshd each.
-    @Test func manyHostsShareOneSSHD() throws {
+    @Test func manyHostsShareOneSSHD() async throws { try await offPool { try Self().manyHostsShareOneSSHDBody() } }
+    func manyHostsShareOneSSHDBody() throws {
         try Testbed.withTestbed(Testbed.HostSpec.numbered(100), layout: .sharedNamespace) { bed in
             print("testbed: 100 hosts (shared namespace, one sshd) up in \(String(format: "%.2f", bed.bringUpSeconds)) s")
             #expect(bed.hosts.count == 100)

@@ -205,7 +205,12 @@ import Testing
             }
             let r = try f.run(["apply", "--auto-approve"])
             #expect(r.status == 0, "\(r.stderr)")
-            return (try f.sql("SELECT id FROM models WHERE run=1 ORDER BY round"), records().count)
+            // A persistent program leaves its VM a `trainer` directory; the run's end stopped it
+            // (no live record is left).
+            let trainerDirs = (FileManager.default.enumerator(at: f.localRoot, includingPropertiesForKeys: nil)?
+                .compactMap { $0 as? URL }.filter { $0.lastPathComponent == "trainer" } ?? []).count
+            #expect(records().isEmpty, "persistent trainers still recorded after the run ended")
+            return (try f.sql("SELECT id FROM models WHERE run=1 ORDER BY round"), trainerDirs)
         }
         let persistent = try models(persistent: true)
         let oneShot = try models(persistent: false)
