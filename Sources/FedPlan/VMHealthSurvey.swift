@@ -20,12 +20,16 @@ public struct VMHealthSurvey: Sendable {
     public var drift: [String] = []
 
     public static func run(_ spec: Spec, providers: ProviderSet) -> VMHealthSurvey {
-        struct Probe: Sendable { var participant: String; var vm: VMSpec; var prober: any VMProber; var observes: Bool }
+        struct Probe: Sendable {
+            var participant: String; var vm: VMSpec; var prober: any VMProber; var observes: Bool
+            var minimum: (vcpu: Int, memoryGiB: Double, diskGiB: Double)
+        }
         var list: [Probe] = []
         for p in spec.participants {
             guard let prober = providers.prober(ProviderFactory.instance(spec.cloud(named: p.cloud))) else { continue }
             let observes = spec.cloud(named: p.cloud)?.provider == .ssh
-            for vm in p.vms where vm.state == .active { list.append(Probe(participant: p.name, vm: vm, prober: prober, observes: observes)) }
+            for vm in p.vms where vm.state == .active { list.append(Probe(participant: p.name, vm: vm, prober: prober, observes: observes,
+                                                                             minimum: (p.minResources.vcpu, p.minResources.memoryGiB, p.minResources.diskGiB))) }
         }
         let probes = list
         final class Results: @unchecked Sendable {
@@ -34,12 +38,13 @@ public struct VMHealthSurvey: Sendable {
             func add(_ x: (Int, VMHealth, HostFacts?)) { lock.lock(); items.append(x); lock.unlock() }
         }
         let results = Results()
-        DispatchQueue.concurrentPerform(iterations: probes.count) { i in
+        @Sendable func probeOne(_ i: Int) {
             let probe = probes[i]
             if probe.observes, let answer = probe.prober.facts(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: sshProbeTimeoutSeconds) {
                 switch answer {
                 case .success(let f):
-                    results.add((i, probe.prober.probe(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: sshProbeTimeoutSeconds, readOnly: true), f))
+                    // One round trip: the minimum is checked against what the host just reported.
+                    results.add((i, SSHProvider.belowMinimum(f, vm: probe.vm.id, minimum: probe.minimum).map { VMHealth.unhealthy($0) } ?? .healthy, f))
                 case .failure(let e) where e.kind == .timedOut: results.add((i, .timedOut, nil))
                 case .failure(let e): results.add((i, .unhealthy("ssh \(e.host): \(e.message)"), nil))
                 }
@@ -47,6 +52,18 @@ public struct VMHealthSurvey: Sendable {
                 results.add((i, probe.prober.probe(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: planProbeTimeoutSeconds, readOnly: true), nil))
             }
         }
+        // Probes wait on the network, not the CPU: up to 32 at once (concurrentPerform would run
+        // only as many as there are cores).
+        let group = DispatchGroup()
+        let slots = DispatchSemaphore(value: 32)
+        for i in probes.indices {
+            slots.wait()
+            DispatchQueue.global().async(group: group) {
+                defer { slots.signal() }
+                probeOne(i)
+            }
+        }
+        group.wait()
         var survey = VMHealthSurvey()
         for (i, health, f) in results.items.sorted(by: { $0.0 < $1.0 }) {
             let probe = probes[i]
