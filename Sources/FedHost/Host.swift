@@ -1,3 +1,4 @@
+import FedProcess
 import Foundation
 
 /// A machine fedplane runs things on: this one (the local provider), or one reached over SSH
@@ -23,6 +24,26 @@ public struct HostOutput: Sendable, Equatable {
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
+    }
+
+    /// Runs `executable` as a child process (its own process group, stopped with its tree on
+    /// timeout) with stdout and stderr in files of the private `scratch` directory.
+    static func capture(_ executable: String, _ arguments: [String], input: URL?, timeout: Double, scratch: URL,
+                        host: String, operation: String) throws(HostError) -> HostOutput {
+        let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.start(URL(fileURLWithPath: executable), arguments: arguments, directory: scratch,
+                                           output: .init(stdout: out, stderr: err, append: false), input: input)
+        } catch {
+            throw HostError(.failed, host: host, operation: operation, message: "\(error)")
+        }
+        guard let ended = child.wait(seconds: timeout) else {
+            child.stop(grace: 1)
+            throw HostError(.timedOut, host: host, operation: operation, message: "no answer within \(Int(timeout)) s")
+        }
+        return HostOutput(status: ended.status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
     /// The last lines of stderr (else stdout), for an error message.

@@ -13,19 +13,6 @@ public struct LocalHost: Host {
             throw HostError(.failed, host: label, operation: "sh", message: "\(error)")
         }
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
-        let child: ChildProcess
-        do {
-            child = try ChildProcess.start(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script], directory: scratch,
-                                           output: .init(stdout: out, stderr: err, append: false), input: input)
-        } catch {
-            throw HostError(.failed, host: label, operation: "sh", message: "\(error)")
-        }
-        guard let ended = child.wait(seconds: timeout) else {
-            child.stop(grace: 1)
-            throw HostError(.timedOut, host: label, operation: "sh", message: "no end within \(Int(timeout)) s")
-        }
-        return HostOutput(status: ended.status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return try HostOutput.capture("/bin/sh", ["-c", script], input: input, timeout: timeout, scratch: scratch, host: label, operation: "sh")
     }
 }

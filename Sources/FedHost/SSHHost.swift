@@ -67,23 +67,9 @@ public struct SSHHost: Host {
         let scratch: URL
         do { scratch = try SSHControl.scratch() } catch { throw HostError(.failed, host: label, operation: "ssh", message: "\(error)") }
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
         // The remote side runs the script with sh whatever the user's login shell is.
         let args = options() + ["--", target.host, "exec /bin/sh -c " + Shell.quote(script)]
-        let child: ChildProcess
-        do {
-            child = try ChildProcess.start(URL(fileURLWithPath: Self.sshPath), arguments: args, directory: scratch,
-                                           output: .init(stdout: out, stderr: err, append: false), input: input)
-        } catch {
-            throw HostError(.failed, host: label, operation: "ssh", message: "\(error)")
-        }
-        guard let ended = child.wait(seconds: timeout) else {
-            child.stop(grace: 1)
-            throw HostError(.timedOut, host: label, operation: "ssh", message: "no answer within \(Int(timeout)) s")
-        }
-        let output = HostOutput(status: ended.status,
-                                stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                                stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let output = try HostOutput.capture(Self.sshPath, args, input: input, timeout: timeout, scratch: scratch, host: label, operation: "ssh")
         if output.status == 255 { throw classify(output.stderr) }
         return output
     }
