@@ -54,7 +54,9 @@ let package = Package(
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
         .target(name: "FedRuntime", dependencies: [
-            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI", "FedTrace",
+            "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedProcess", "FedPKI",
+            // The run coordinator: the spec's run, its state, its hosts and the orchestrator.
+            "FedSpec", "FedState", "FedModels", "FedCloud", "FedHost", "FedOrchestrate", "FedTrace",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -2,6 +2,7 @@ import FedCloud
 import FedDigest
 import FedProcess
 import FedState
+import FedRuntime
 import Foundation
 
 /// Carries a plan out, one journalled step at a time.
@@ -83,7 +84,7 @@ public struct Applier {
             // A stop request (SIGINT, SIGTERM) is honoured between steps: each step is either
             // done and recorded, or not started.
             if let sig = Shutdown.signal {
-                throw Interrupted(signal: sig, detail: "stopped before \(planned.address) (step \(step) of \(plan.executionOrder.count))", completed: outcome)
+                throw Interrupted(signal: sig, detail: "stopped before \(planned.address) (step \(step) of \(plan.executionOrder.count))", completed: outcome.summary)
             }
             let (change, cursor) = try confirm(planned)
             guard let provider = providers.provider(change.provider) else {
@@ -100,11 +101,11 @@ public struct Applier {
                 // The step's intent stays recorded (a pending row the next plan resumes); the
                 // journal says why it did not finish.
                 try? store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
-                e.completed = outcome
+                e.completed = outcome.summary
                 throw e
             } catch where Shutdown.signal != nil {
                 // Whatever broke while children were being stopped is the stop's doing.
-                let e = Interrupted(signal: Shutdown.signal ?? SIGINT, detail: "\(change.address) stopped (\(error))", completed: outcome)
+                let e = Interrupted(signal: Shutdown.signal ?? SIGINT, detail: "\(change.address) stopped (\(error))", completed: outcome.summary)
                 try? store.write { tx in try tx.journalFinish(applyID: applyID, step: step, outcome: .failed(error: e.description)) }
                 throw e
             }

@@ -1,5 +1,6 @@
 import FedCloud
 import FedState
+import FedRuntime
 import Foundation
 
 extension Workspace {
@@ -20,7 +21,8 @@ extension Workspace {
         let assigner = VMAssigner(spec: spec, providers: providers)
         var applier = Applier(store: store, providers: providers, confirm: assigner.confirm, checkpoint: checkpoint,
                               progress: progress)
-        let coordinator = RunCoordinator(workspace: self, store: store, progress: progress)
+        let coordinator = RunCoordinator(environment: RunEnvironment(spec: spec, localRoot: localRoot, modelRoot: modelRoot, pki: pki, providers: providers),
+                                         store: store, progress: progress)
         applier.train = { change in try coordinator.run(number: RunPlanning.number(change.address)) }
         return try applier.apply(plan)
     }

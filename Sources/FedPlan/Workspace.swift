@@ -4,6 +4,7 @@ import FedDigest
 import FedPKI
 import FedSpec
 import FedState
+import FedRuntime
 import Foundation
 
 /// Everything one command works on: the validated spec, where its state and local resources

@@ -1,3 +1,4 @@
+import FedRuntime
 import Foundation
 import FedCatalog
 import FedSpec

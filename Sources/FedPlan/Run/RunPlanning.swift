@@ -2,6 +2,7 @@ import FedCloud
 import FedDigest
 import FedSpec
 import FedState
+import FedRuntime
 import Foundation
 
 /// How training runs appear in the plan: `run.<n>`, whose inputs are the run's configuration.

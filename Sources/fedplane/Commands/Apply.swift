@@ -3,6 +3,7 @@ import FedPlan
 import FedProcess
 import FedSpec
 import FedState
+import FedRuntime
 import Foundation
 
 extension Fedplane {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedOrchestrate
 import FedPlan
+import FedRuntime
 import Foundation
 
 extension Fedplane {

@@ -1,6 +1,5 @@
 import FedHTTP
 import FedProcess
-import FedRuntime
 import Foundation
 
 /// The aggregator service as a process on its host (the local provider: this machine, in the

@@ -1,7 +1,6 @@
 import FedCloud
 import FedOrchestrate
 import FedProcess
-import FedRuntime
 import FedSpec
 import FedTrace
 import Foundation

@@ -1,7 +1,6 @@
 import FedCloud
 import FedHost
 import FedProcess
-import FedRuntime
 import Foundation
 
 /// How the run reaches its aggregator service, wherever it runs.

@@ -3,7 +3,6 @@ import FedHTTP
 import FedHost
 import FedOrchestrate
 import FedProcess
-import FedRuntime
 import FedSpec
 import Foundation
 

@@ -5,13 +5,30 @@ import FedModels
 import FedOrchestrate
 import FedPKI
 import FedProcess
-import FedRuntime
 import FedSpec
 import FedState
 import FedTrace
 import FedTrain
 import FedWeights
 import Foundation
+
+/// What a run needs from the workspace: the spec, where local resources, models and the PKI live,
+/// and the providers (which know the hosts).
+public struct RunEnvironment: Sendable {
+    public var spec: Spec
+    public var localRoot: URL
+    public var modelRoot: URL
+    public var pki: FederationPKI
+    public var providers: ProviderSet
+
+    public init(spec: Spec, localRoot: URL, modelRoot: URL, pki: FederationPKI, providers: ProviderSet) {
+        self.spec = spec
+        self.localRoot = localRoot
+        self.modelRoot = modelRoot
+        self.pki = pki
+        self.providers = providers
+    }
+}
 
 /// Carries out a training run (`run.<n>` in the plan): starts the aggregator on its host, sends
 /// each round's task to every participant through the orchestrator (one agent process on the
@@ -22,28 +39,35 @@ import Foundation
 /// Metrics: in round r the participants evaluate the global model they receive (r − 1's result)
 /// before training on it, so round r's metrics belong to the model of round r − 1; after the last
 /// round an evaluation-only pass measures the final model.
-struct RunCoordinator {
-    let workspace: Workspace
+public struct RunCoordinator {
+    let environment: RunEnvironment
     let store: StateStore
     let progress: (String) -> Void
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public init(environment: RunEnvironment, store: StateStore, progress: @escaping (String) -> Void) {
+        self.environment = environment
+        self.store = store
+        self.progress = progress
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     static let aggregatorRestarts = 3
 
-    var spec: Spec { workspace.spec }
+    var spec: Spec { environment.spec }
 
     /// The spec's initial model file, resolved against the spec's directory.
-    static func modelFile(_ spec: Spec) -> String? {
+    public static func modelFile(_ spec: Spec) -> String? {
         spec.training.model.file.map {
             $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: spec.file).deletingLastPathComponent().appendingPathComponent($0).path
         }
     }
 
     /// The run's configuration: what defines its training (its hash is the run's identity).
-    static func config(_ spec: Spec, run: Int) -> RunConfig {
+    public static func config(_ spec: Spec, run: Int) -> RunConfig {
         let t = spec.training
         let trainer: RunConfig.TrainerSpec
         switch t.trainer {
@@ -83,35 +107,35 @@ struct RunCoordinator {
         return AggregationRule(method: method, trim: method == .trimmedMean ? (t.trim ?? 0.1) : nil, clipNorm: t.clipNorm)
     }
 
-    func run(number: Int) throws -> ObservedResource {
+    public func run(number: Int) throws -> ObservedResource {
         let config = Self.config(spec, run: number)
         if let data = config.data, case .builtin = config.trainer, data.classes.isEmpty || data.features == 0 {
             throw Failure(description: "run.\(number): the built-in trainer reads the participants' own data as CSV and needs its shape: set training.classes (the label values) and training.features in the spec")
         }
-        let runDir = workspace.localRoot.appendingPathComponent("run/\(number)")
+        let runDir = environment.localRoot.appendingPathComponent("run/\(number)")
         try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
-        let models = ModelStore(root: workspace.modelRoot)
-        let local = LocalProvider(root: workspace.localRoot)
+        let models = ModelStore(root: environment.modelRoot)
+        let local = LocalProvider(root: environment.localRoot)
         let snapshot = try store.snapshot()
         guard let aggRow = snapshot.resource(at: "aggregator.main") else {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
-        let agg = RecordedResource(aggRow)
-        guard let port = agg.observed["port"]?.numberValue, let workdir = agg.observed["workdir"]?.stringValue else {
+        let observed = ((try? JSONValue.parse(aggRow.attributes)) ?? .object([:]))["observed"] ?? .object([:])
+        guard let port = observed["port"]?.numberValue, let workdir = observed["workdir"]?.stringValue else {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
         // The endpoint is what the aggregator's provider observed (its host and port).
-        let observedEndpoint = agg.observed["endpoint"]?.stringValue ?? "https://127.0.0.1:\(Int(port))"
+        let observedEndpoint = observed["endpoint"]?.stringValue ?? "https://127.0.0.1:\(Int(port))"
         // Mutual TLS: the aggregator's launch file (0600) names its certificate, the CA and the
         // client certificates it admits; the coordinator and each agent present their own.
-        let credentials = try RunCredentials(pki: workspace.pki, config: config, run: number, endpoint: observedEndpoint)
+        let credentials = try RunCredentials(pki: environment.pki, config: config, run: number, endpoint: observedEndpoint)
         let endpoint = credentials.endpoint
         let launchFile = runDir.appendingPathComponent("aggregator.json")
         var launch = credentials.launch
         launch.aggregation = config.hyperparameters.aggregation
         try launch.write(to: launchFile.path)
         let aggregator: any AggregatorHandle
-        if let remote = workspace.providers.provider(aggRow.provider) as? SSHProvider, let machine = remote.aggregator {
+        if let remote = environment.providers.provider(aggRow.provider) as? SSHProvider, let machine = remote.aggregator {
             aggregator = RemoteAggregator(machine: machine, directory: workdir, federationDirectory: remote.federationDirectory(machine),
                                           port: Int(port), bind: spec.aggregator.service.bind ?? "0.0.0.0", launch: launch)
         } else {
@@ -303,10 +327,10 @@ extension RunCoordinator {
     func remoteRunners(makeAssignment: @escaping @Sendable (String, String) -> AgentAssignment, evaluateOnly: Bool,
                        credentials: RunCredentials) -> [String: RemoteAgentRunner] {
         var out: [String: RemoteAgentRunner] = [:]
-        let pki = workspace.pki
+        let pki = environment.pki
         for p in spec.participants {
             guard let cloud = spec.cloud(named: p.cloud), cloud.provider == .ssh,
-                  let provider = workspace.providers.provider(ProviderFactory.instance(cloud)) as? SSHProvider else { continue }
+                  let provider = environment.providers.provider("ssh.\(cloud.name)") as? SSHProvider else { continue }
             out[p.name] = RemoteAgentRunner(provider: provider, makeAssignment: makeAssignment, evaluateOnly: evaluateOnly) { participant in
                 let id = FederationIdentity.participant(participant)
                 return ["ca.pem": pki.caCertificateFile, "client.pem": pki.certificateFile(id), "client.key": pki.keyFile(id)]
@@ -372,10 +396,17 @@ public struct Interrupted: Error, CustomStringConvertible {
     public var signal: Int32
     /// Where it stopped, e.g. "run.1 stopped after round 3 of 10".
     public var detail: String
-    public var completed: Applier.Outcome?
+    /// What apply had completed by then ("Resources: 3 added, …").
+    public var completed: String?
+
+    public init(signal: Int32, detail: String, completed: String? = nil) {
+        self.signal = signal
+        self.detail = detail
+        self.completed = completed
+    }
 
     public var description: String {
-        "interrupted by \(Shutdown.name(signal)): \(detail)" + (completed.map { "; \($0.summary)" } ?? "")
+        "interrupted by \(Shutdown.name(signal)): \(detail)" + (completed.map { "; \($0)" } ?? "")
     }
 }
 
