@@ -58,9 +58,30 @@ public struct SSHHost: Host {
         }
         if let k = target.knownHostsFile { o += ["-o", "UserKnownHostsFile=\(k)", "-o", "GlobalKnownHostsFile=/dev/null"] }
         if let i = target.identityFile { o += ["-i", i, "-o", "IdentitiesOnly=yes"] }
-        if let j = target.jump { o += ["-J", j] }
+        // Not -J: options given on the command line apply to the destination only, so the jump
+        // connection would use ~/.ssh defaults (other keys, other known_hosts, even prompts). A
+        // ProxyCommand carries the same checks to the bastion.
+        if let j = target.jump { o += ["-o", "ProxyCommand=" + proxyCommand(j)] }
         if let u = target.user { o += ["-l", u] }
         return o
+    }
+
+    /// `ssh -W %h:%p` to the bastion `[user@]host[:port]`, with this target's key and host-key rules.
+    func proxyCommand(_ jump: String) -> String {
+        var rest = Substring(jump)
+        var user: String?
+        if let at = rest.lastIndex(of: "@") { user = String(rest[..<at]); rest = rest[rest.index(after: at)...] }
+        var host = String(rest), port = 22
+        if let colon = rest.lastIndex(of: ":"), let p = Int(rest[rest.index(after: colon)...]), !rest.hasPrefix("[") {
+            host = String(rest[..<colon])
+            port = p
+        }
+        var words = [Self.sshPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=\(target.trustOnFirstUse ? "accept-new" : "yes")",
+                     "-o", "ConnectTimeout=\(connectTimeout)", "-o", "LogLevel=ERROR", "-p", "\(port)"]
+        if let k = target.knownHostsFile { words += ["-o", "UserKnownHostsFile=\(k)", "-o", "GlobalKnownHostsFile=/dev/null"] }
+        if let i = target.identityFile { words += ["-i", i, "-o", "IdentitiesOnly=yes"] }
+        if let u = user ?? target.user { words += ["-l", u] }
+        return Shell.command(words + ["-W", "%h:%p", host])
     }
 
     public func shell(_ script: String, input: URL?, timeout: Double) throws(HostError) -> HostOutput {

@@ -47,7 +47,7 @@ enum ProviderFactory {
         let target = SSHTarget(host: host, port: port ?? s.port, user: user ?? s.user, identityFile: identity,
                                knownHostsFile: s.knownHosts.map { localPath($0, spec: spec) }, jump: s.jump,
                                trustOnFirstUse: s.trustOnFirstUse)
-        return SSHProvider.Machine(target: target, workdir: workdir ?? s.workdir)
+        return SSHProvider.Machine(target: target, workdir: workdir ?? s.workdir, agentPath: s.agentPath)
     }
 
     static func ssh(_ cloud: CloudSpec, spec: Spec) -> SSHProvider {

@@ -180,6 +180,37 @@ import Testing
         }
     }
 
+    @Test func aHospitalBehindABastionIsReachedThroughItWithTheSameChecks() async throws { try await offPool { try Self().aHospitalBehindABastionIsReachedThroughItWithTheSameChecksBody() } }
+    func aHospitalBehindABastionIsReachedThroughItWithTheSameChecksBody() throws {
+        try Self.withHospitals { bed, fed, _ in
+            // c1 and c2 answer only hosts of the network, not this machine: the agg host is the
+            // bastion for site-c (and the site has an agent installed by its owner, on PATH).
+            try bed.cutOffFromRoot(bed["c1"])
+            try bed.cutOffFromRoot(bed["c2"])
+            let direct = try fed.run(["plan", "--no-color"])
+            #expect(direct.status == 1, "\(direct.stdout)")
+            #expect(direct.stderr.contains("participant hospital-c has no eligible VM"), "\(direct.stderr)")
+            try fed.editSpec { text in
+                text.replacingOccurrences(of: "site-c: { provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path) } }",
+                                          with: "site-c: { provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path), jump: \(bed["agg"].address), agentPath: \(CLI.binary.path) } }")
+            }
+            let plan = try fed.run(["plan", "--no-color"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(!plan.stdout.contains("passed over"), "\(plan.stdout)")
+            let apply = try fed.run(["apply", "--auto-approve", "--no-color"])
+            #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+            #expect(apply.stderr.contains("round 3/3: 3 participants"), "\(apply.stderr)")
+            // site-c used the fedplane its owner installed: nothing was copied there.
+            let copied = ["c1", "c2"].filter { FileManager.default.fileExists(atPath: bed[$0].directory.appendingPathComponent(".fedplane/quickstart/bin").path) }
+            #expect(copied.isEmpty, "copied to \(copied)")
+            #expect(FileManager.default.fileExists(atPath: bed["a1"].directory.appendingPathComponent(".fedplane/quickstart/bin").path) ||
+                    FileManager.default.fileExists(atPath: bed["a2"].directory.appendingPathComponent(".fedplane/quickstart/bin").path))
+            _ = try fed.run(["destroy", "--auto-approve"])
+            try bed.cutOffFromRoot(bed["c1"], false)
+            try bed.cutOffFromRoot(bed["c2"], false)
+        }
+    }
+
     @Test func observedResourcesDecideEligibilityAndShowAsDrift() async throws { try await offPool { try Self().observedResourcesDecideEligibilityAndShowAsDriftBody() } }
     func observedResourcesDecideEligibilityAndShowAsDriftBody() throws {
         try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in

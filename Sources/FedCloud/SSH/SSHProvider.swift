@@ -26,10 +26,13 @@ public struct SSHProvider: Provider, VMProber {
         public var target: SSHTarget
         /// The base directory (relative: under the login directory).
         public var workdir: String
+        /// A fedplane installed on the host by its owner, used instead of a copy of this build.
+        public var agentPath: String?
 
-        public init(target: SSHTarget, workdir: String) {
+        public init(target: SSHTarget, workdir: String, agentPath: String? = nil) {
             self.target = target
             self.workdir = workdir
+            self.agentPath = agentPath
         }
 
         public var host: SSHHost { SSHHost(target) }

@@ -25,15 +25,16 @@ final class AgentBinary: @unchecked Sendable {
         return d
     }
 
-    /// The binary's path on the host (absolute, or relative to the login directory), installed.
-    func ensure(on host: any FedHost.Host, federationDirectory: String) throws -> String {
-        let path = "\(federationDirectory)/bin/fedplane-\(try localDigest().prefix(16))"
+    /// The binary's path on the host (absolute, or relative to the login directory), installed
+    /// unless the spec names one already there (`installed`).
+    func ensure(on host: any FedHost.Host, federationDirectory: String, installed: String? = nil) throws -> String {
+        let path = try installed ?? "\(federationDirectory)/bin/fedplane-\(localDigest().prefix(16))"
         let key = "\(host.label) \(path)"
         lock.lock()
         let known = ready.contains(key)
         lock.unlock()
         if known { return path }
-        if try !host.exists(path) {
+        if installed == nil, try !host.exists(path) {
             try host.put(RunProcesses.executable, to: path, mode: "755", timeout: 600)
         }
         let check = try host.shell("\(Shell.quote(path)) --version", input: nil, timeout: 60)

@@ -37,14 +37,14 @@ struct RemoteAgentRunner: TaskRunner {
         let host = machine.host
         let dir = provider.participantDirectory(machine, participant: task.participant)
         do {
-            let binary = try AgentBinary.shared.ensure(on: host, federationDirectory: provider.federationDirectory(machine))
+            let binary = try AgentBinary.shared.ensure(on: host, federationDirectory: provider.federationDirectory(machine), installed: machine.agentPath)
             var assignment = makeAssignment(task.participant, vm.id)
             for (name, file) in credentials(task.participant) { try host.put(file, to: "\(dir)/tls/\(name)") }
             assignment.tls = assignment.tls.map { _ in ClientTLS(caFile: "tls/ca.pem", certificateFile: "tls/client.pem", keyFile: "tls/client.key") }
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             try host.put(try e.encode(assignment), to: "\(dir)/assignment.json")
-            let relative = binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
+            let relative = machine.agentPath != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
             var argv = [relative, "agent", "--assignment", "assignment.json", "--round", "\(task.round)"]
             if evaluateOnly { argv.append("--evaluate-only") }
             guard let status = try host.runToEnd(argv, in: dir, log: "agent.log", pidFile: "agent.pid", timeout: timeout.seconds) else {

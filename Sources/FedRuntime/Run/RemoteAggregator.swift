@@ -40,7 +40,7 @@ final class RemoteAggregator: AggregatorHandle {
 
     func start() throws {
         try? host.stopGroup(pidFile: pidFile, grace: 2)   // one left by an apply that was killed
-        let binary = try AgentBinary.shared.ensure(on: host, federationDirectory: federationDirectory)
+        let binary = try AgentBinary.shared.ensure(on: host, federationDirectory: federationDirectory, installed: machine.agentPath)
         var remote = launch
         if let tls = launch.tls {
             try host.put(URL(fileURLWithPath: tls.caFile), to: "\(directory)/tls/ca.pem")
@@ -52,7 +52,7 @@ final class RemoteAggregator: AggregatorHandle {
         e.outputFormatting = [.sortedKeys]
         try host.put(try e.encode(remote), to: "\(directory)/aggregator.json")
         try host.run("rm -f \(Shell.quote(directory + "/ready"))", "clear the ready mark")
-        let relative = binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
+        let relative = machine.agentPath != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
         _ = try host.startDetached([relative, "aggregator", "--bind", bind, "--port", "\(port)", "--config", "aggregator.json", "--ready-file", "ready"],
                                    in: directory, log: "aggregator.log", pidFile: "aggregator.pid")
         let deadline = Date().addingTimeInterval(30)

@@ -174,6 +174,7 @@ public struct RunCoordinator {
             progress("run \(number): resuming after round \(done) of \(config.hyperparameters.rounds)")
         }
         try aggregator.start()
+        try Self.waitHealthy(client, endpoint: endpoint)
 
         let rounds = config.hyperparameters.rounds
         let taskTimeout = spec.training.retry.taskTimeout.seconds
@@ -280,6 +281,23 @@ public struct RunCoordinator {
             "rounds": .number(Double(rounds)), "finalModel": .string(finalID), "status": "succeeded",
             "configHash": .string(config.configHash),
         ])
+    }
+
+    /// The aggregator answers its health check over HTTPS with the coordinator's certificate:
+    /// started is not enough when a firewall or a wrong bind address keeps this machine out.
+    static func waitHealthy(_ client: AggregatorClient, endpoint: String, seconds: Double = 15) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                _ = try client.health()
+                return
+            } catch {
+                guard Date() < deadline, Shutdown.signal == nil else {
+                    throw Failure(description: "the aggregator started but \(endpoint)/v1/health does not answer: \(error); check that its port is reachable from this machine and from the participants (aggregator.bind, firewalls)")
+                }
+                usleep(200_000)
+            }
+        }
     }
 
     /// The round's tasks, cut off at `training.roundDeadline`: tasks still running then are

@@ -69,7 +69,7 @@ extension SpecDecoder {
     }
 
     private func decodeSSH(_ f: Field) -> SSHSettings? {
-        guard let m = f.mapping(["user", "port", "knownHosts", "jump", "trustOnFirstUse", "workdir"], hidden: Self.secretKeys) else { return nil }
+        guard let m = f.mapping(["user", "port", "knownHosts", "jump", "trustOnFirstUse", "workdir", "agentPath"], hidden: Self.secretKeys) else { return nil }
         for key in m.keys where Self.secretKeys.contains(key) {
             f.ctx.error(m.keyMark(key), f.path.appending(key), "inline secret: an ssh cloud's identity file is referenced with credentials: { file: PATH }")
         }
@@ -82,6 +82,11 @@ extension SpecDecoder {
         s.jump = m["jump"]?.text()
         if let t = m["trustOnFirstUse"]?.bool() { s.trustOnFirstUse = t }
         if let w = m["workdir"]?.text() { s.workdir = w }
+        if let af = m["agentPath"], let a = af.text() {
+            if !a.hasPrefix("/") && a.contains("/") {
+                af.error("give an absolute path, or a command name found on the host's PATH (got \(af.got))")
+            } else { s.agentPath = a }
+        }
         return s
     }
 

@@ -51,6 +51,9 @@ public struct SSHSettings: Sendable, Hashable {
     /// Where fedplane works on each host: the agent's binary, assignments, logs. Relative paths
     /// are under the login directory.
     public var workdir: String
+    /// A fedplane already installed on the hosts (e.g. by the site's own packaging): used as is
+    /// instead of copying this build there.
+    public var agentPath: String?
 
     public static let defaultWorkdir = ".fedplane"
 
