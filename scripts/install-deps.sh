@@ -20,6 +20,8 @@ run_as_root apt-get update
 run_as_root apt-get install -y libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config
 
 if [ "${1:-}" = "--tests" ]; then
+    # The multi-host tests build network namespaces, each with its own sshd.
+    run_as_root apt-get install -y openssh-server openssh-client iproute2
     # Tests run whichever python3 is first on PATH; inside a virtual environment pip needs no flag.
     python3 -m pip install numpy safetensors jsonschema pyyaml 'moto[server]'
 fi
