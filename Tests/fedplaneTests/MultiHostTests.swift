@@ -190,9 +190,16 @@ import Testing
             let direct = try fed.run(["plan", "--no-color"])
             #expect(direct.status == 1, "\(direct.stdout)")
             #expect(direct.stderr.contains("participant hospital-c has no eligible VM"), "\(direct.stderr)")
+            // The site's own install: a copy of the binary in each c host's own tree (a host's
+            // /tmp is private, so the build directory may not be visible there).
+            let binary = try Data(contentsOf: CLI.binary)
+            for h in ["c1", "c2"] {
+                let placed = try bed.place(binary, at: "opt/fedplane/fedplane", on: bed[h])
+                chmod(placed.localURL.path, 0o755)
+            }
             try fed.editSpec { text in
                 text.replacingOccurrences(of: "site-c: { provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path) } }",
-                                          with: "site-c: { provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path), jump: \(bed["agg"].address), agentPath: \(CLI.binary.path) } }")
+                                          with: "site-c: { provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path), jump: \(bed["agg"].address), agentPath: /root/opt/fedplane/fedplane } }")
             }
             let plan = try fed.run(["plan", "--no-color"])
             #expect(plan.status == 0, "\(plan.stderr)")
