@@ -45,19 +45,25 @@ public struct SSHHost: Host {
 
     static let sshPath = ["/usr/bin/ssh", "/bin/ssh", "/usr/local/bin/ssh"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/ssh"
 
-    /// The `ssh` options every connection uses.
-    public func options() -> [String] {
+    /// What every connection checks, to the host and to a bastion alike: never a prompt, the
+    /// host key against known_hosts, only the given identity.
+    func trustOptions(port: Int) -> [String] {
         var o = ["-o", "BatchMode=yes",
                  "-o", "StrictHostKeyChecking=\(target.trustOnFirstUse ? "accept-new" : "yes")",
                  "-o", "ConnectTimeout=\(connectTimeout)",
-                 "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
                  "-o", "LogLevel=ERROR",
-                 "-p", "\(target.port)"]
+                 "-p", "\(port)"]
+        if let k = target.knownHostsFile { o += ["-o", "UserKnownHostsFile=\(k)", "-o", "GlobalKnownHostsFile=/dev/null"] }
+        if let i = target.identityFile { o += ["-i", i, "-o", "IdentitiesOnly=yes"] }
+        return o
+    }
+
+    /// The `ssh` options every connection uses.
+    public func options() -> [String] {
+        var o = trustOptions(port: target.port) + ["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
         if let dir = try? SSHControl.directory() {
             o += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(dir.path)/%C", "-o", "ControlPersist=30"]
         }
-        if let k = target.knownHostsFile { o += ["-o", "UserKnownHostsFile=\(k)", "-o", "GlobalKnownHostsFile=/dev/null"] }
-        if let i = target.identityFile { o += ["-i", i, "-o", "IdentitiesOnly=yes"] }
         // Not -J: options given on the command line apply to the destination only, so the jump
         // connection would use ~/.ssh defaults (other keys, other known_hosts, even prompts). A
         // ProxyCommand carries the same checks to the bastion.
@@ -76,10 +82,7 @@ public struct SSHHost: Host {
             host = String(rest[..<colon])
             port = p
         }
-        var words = [Self.sshPath, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=\(target.trustOnFirstUse ? "accept-new" : "yes")",
-                     "-o", "ConnectTimeout=\(connectTimeout)", "-o", "LogLevel=ERROR", "-p", "\(port)"]
-        if let k = target.knownHostsFile { words += ["-o", "UserKnownHostsFile=\(k)", "-o", "GlobalKnownHostsFile=/dev/null"] }
-        if let i = target.identityFile { words += ["-i", i, "-o", "IdentitiesOnly=yes"] }
+        var words = [Self.sshPath] + trustOptions(port: port)
         if let u = user ?? target.user { words += ["-l", u] }
         return Shell.command(words + ["-W", "%h:%p", host])
     }

@@ -25,6 +25,12 @@ final class AgentBinary: @unchecked Sendable {
         return d
     }
 
+    /// How a process started in a directory one level below the federation directory (a
+    /// participant's, the aggregator's) names `binary` as returned by `ensure`.
+    static func command(_ binary: String, installed: String?) -> String {
+        installed != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
+    }
+
     /// The binary's path on the host (absolute, or relative to the login directory), installed
     /// unless the spec names one already there (`installed`).
     func ensure(on host: any FedHost.Host, federationDirectory: String, installed: String? = nil) throws -> String {

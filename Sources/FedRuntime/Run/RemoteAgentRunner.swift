@@ -44,7 +44,7 @@ struct RemoteAgentRunner: TaskRunner {
             let e = JSONEncoder()
             e.outputFormatting = [.sortedKeys]
             try host.put(try e.encode(assignment), to: "\(dir)/assignment.json")
-            let relative = machine.agentPath != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
+            let relative = AgentBinary.command(binary, installed: machine.agentPath)
             var argv = [relative, "agent", "--assignment", "assignment.json", "--round", "\(task.round)"]
             if evaluateOnly { argv.append("--evaluate-only") }
             guard let status = try host.runToEnd(argv, in: dir, log: "agent.log", pidFile: "agent.pid", timeout: timeout.seconds) else {

@@ -52,7 +52,7 @@ final class RemoteAggregator: AggregatorHandle {
         e.outputFormatting = [.sortedKeys]
         try host.put(try e.encode(remote), to: "\(directory)/aggregator.json")
         try host.run("rm -f \(Shell.quote(directory + "/ready"))", "clear the ready mark")
-        let relative = machine.agentPath != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
+        let relative = AgentBinary.command(binary, installed: machine.agentPath)
         _ = try host.startDetached([relative, "aggregator", "--bind", bind, "--port", "\(port)", "--config", "aggregator.json", "--ready-file", "ready"],
                                    in: directory, log: "aggregator.log", pidFile: "aggregator.pid")
         let deadline = Date().addingTimeInterval(30)
