@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "FedOptimize", dependencies: ["FedRandom"]),
         .target(name: "FedHTTP", dependencies: ["CCurl"]),
         // The Cloud Authenticator's AWS half and the AWS provider: SigV4, STS, EC2 over FedHTTP.
-        .target(name: "FedAWS", dependencies: ["FedSpec", "FedCloud", "FedHTTP", "FedDigest",
+        .target(name: "FedAWS", dependencies: ["FedSpec", "FedCloud", "FedHost", "FedHTTP", "FedDigest",
                                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedModels", dependencies: ["FedState", "FedDigest"]),
         .target(name: "FedWeights"),

@@ -10,10 +10,19 @@ extension AWSProvider {
         guard let instanceType = request.inputs["instanceType"]?.stringValue else {
             throw ProviderError(provider: "aws", address: address, operation: "plan", message: "no instanceType in the request", retryable: false)
         }
+        guard !settings.participantCIDRs.isEmpty else {
+            throw ProviderError(provider: instance, address: address, operation: "plan",
+                                message: "no participant declares networks: the aggregator's firewall would admit none of them (give participants[].networks: [CIDR, …], where each one's traffic comes from)", retryable: false)
+        }
         let ec2 = try ec2(address, region: region)
         var step = "DescribeInstances"
         do {
             if let existing = try find(ec2, address: address) {
+                // Adopted (a retried or interrupted create, or an update): its firewall is
+                // brought to the spec's networks too.
+                step = "security group"
+                _ = try ensureSecurityGroup(ec2, address: address)
+                step = "DescribeInstances"
                 return observe(try waitRunning(ec2, existing, address: address), region: region)
             }
             step = "key pair"
@@ -113,30 +122,61 @@ extension AWSProvider {
     }
 
     /// The group that opens the aggregator's port to the participants' networks and SSH to the
-    /// operator's; nothing else.
+    /// operator's; nothing else. An existing group is brought to exactly these rules (networks
+    /// changed in the spec are an update in place, not a new VM).
     func ensureSecurityGroup(_ ec2: EC2, address: String) throws(AWSAPIError) -> String {
         let groupName = name(address)
-        if let id = try ec2.call("DescribeSecurityGroups", EC2.filters([("group-name", [groupName])])).items("securityGroupInfo").first?.field("groupId") {
-            return id
+        let id: String
+        var current: [Int: Set<String>] = [:]
+        if let group = try ec2.call("DescribeSecurityGroups", EC2.filters([("group-name", [groupName])])).items("securityGroupInfo").first,
+           let existing = group.field("groupId") {
+            id = existing
+            for permission in group.items("ipPermissions") where permission.field("ipProtocol") == "tcp" {
+                guard let from = permission.field("fromPort").flatMap(Int.init), permission.field("toPort").flatMap(Int.init) == from else { continue }
+                for range in permission.items("ipRanges") { if let c = range.field("cidrIp") { current[from, default: []].insert(c) } }
+                for range in permission.items("ipv6Ranges") { if let c = range.field("cidrIpv6") { current[from, default: []].insert(c) } }
+            }
+        } else {
+            let created = try ec2.call("CreateSecurityGroup", [("GroupName", groupName),
+                                                              ("GroupDescription", "fedplane aggregator of \(settings.federation)")]
+                                       + EC2.tagSpecification(1, resourceType: "security-group", tags: tags(address)))
+            guard let made = created.value("groupId") else {
+                throw AWSAPIError(kind: .malformed, service: "ec2", action: "CreateSecurityGroup", endpoint: ec2.client.endpoint(for: "ec2").description,
+                                  status: 200, code: "Malformed", message: "no groupId", requestID: created.value("requestId"), retryable: false)
+            }
+            id = made
         }
-        let created = try ec2.call("CreateSecurityGroup", [("GroupName", groupName),
-                                                          ("GroupDescription", "fedplane aggregator of \(settings.federation)")]
-                                   + EC2.tagSpecification(1, resourceType: "security-group", tags: tags(address)))
-        guard let id = created.value("groupId") else {
-            throw AWSAPIError(kind: .malformed, service: "ec2", action: "CreateSecurityGroup", endpoint: ec2.client.endpoint(for: "ec2").description,
-                              status: 200, code: "Malformed", message: "no groupId", requestID: created.value("requestId"), retryable: false)
-        }
-        var rules: [(Int, [String])] = []
-        if !settings.participantCIDRs.isEmpty { rules.append((settings.aggregatorPort, settings.participantCIDRs)) }
-        if !settings.operatorCIDRs.isEmpty { rules.append((22, settings.operatorCIDRs)) }
-        for rule in rules {
-            var params = [("GroupId", id), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "\(rule.0)"),
-                          ("IpPermissions.1.ToPort", "\(rule.0)")]
-            for (j, cidr) in rule.1.enumerated() { params.append(("IpPermissions.1.IpRanges.\(j + 1).CidrIp", cidr)) }
-            // A rule already there (a create retried after this point) is what we want.
-            do { _ = try ec2.call("AuthorizeSecurityGroupIngress", params) } catch where error.code == "InvalidPermission.Duplicate" {}
+        let wanted: [Int: Set<String>] = [settings.aggregatorPort: Set(settings.participantCIDRs), 22: Set(settings.operatorCIDRs)]
+        for port in Set(wanted.keys).union(current.keys).sorted() {
+            let want = wanted[port] ?? [], have = current[port] ?? []
+            let add = want.subtracting(have).sorted(), remove = have.subtracting(want).sorted()
+            if !add.isEmpty {
+                // A rule already there (a create retried after this point) is what we want.
+                do { _ = try ec2.call("AuthorizeSecurityGroupIngress", Self.permission(group: id, port: port, cidrs: add)) }
+                catch where error.code == "InvalidPermission.Duplicate" {}
+            }
+            if !remove.isEmpty {
+                do { _ = try ec2.call("RevokeSecurityGroupIngress", Self.permission(group: id, port: port, cidrs: remove)) }
+                catch where error.code == "InvalidPermission.NotFound" {}
+            }
         }
         return id
+    }
+
+    static func permission(group: String, port: Int, cidrs: [String]) -> [(String, String)] {
+        var params = [("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"), ("IpPermissions.1.FromPort", "\(port)"),
+                      ("IpPermissions.1.ToPort", "\(port)")]
+        var v4 = 0, v6 = 0
+        for cidr in cidrs {
+            if cidr.contains(":") {
+                v6 += 1
+                params.append(("IpPermissions.1.Ipv6Ranges.\(v6).CidrIpv6", cidr))
+            } else {
+                v4 += 1
+                params.append(("IpPermissions.1.IpRanges.\(v4).CidrIp", cidr))
+            }
+        }
+        return params
     }
 
     func imageID(_ ec2: EC2) throws(AWSAPIError) -> String {

@@ -1,5 +1,6 @@
 import FedCloud
 import FedDigest
+import FedHost
 import FedHTTP
 import FedSpec
 import Foundation
@@ -11,6 +12,8 @@ import Foundation
 /// made instead of making a second one.
 public struct AWSProvider: Provider {
     public let kind = "aws"
+    /// One provider per aws cloud of the spec: `aws.<cloud>`.
+    public var instance: String { "aws.\(settings.cloud)" }
 
     public struct Settings: Sendable {
         /// The cloud's name in the spec, its credential reference and endpoint override (may be `${env:NAME}`).
@@ -26,10 +29,13 @@ public struct AWSProvider: Provider {
         public var keyDirectory: URL
         public var specDirectory: URL
         public var environment: [String: String]
-        /// The aggregator's port, opened to `participantCIDRs`; SSH opened to `operatorCIDRs`.
+        /// The aggregator's port, opened to `participantCIDRs` (the participants' declared
+        /// networks); SSH opened to `operatorCIDRs` (the cloud's `ssh.allowFrom`).
         public var aggregatorPort: Int = 8443
         public var participantCIDRs: [String] = []
         public var operatorCIDRs: [String] = []
+        /// How fedplane logs in to the VM it makes (user, port, workdir, a known_hosts file).
+        public var ssh = SSHSettings()
         /// An AMI to use; nil: the newest Ubuntu LTS server image by `DescribeImages`.
         public var imageID: String?
         public var imageOwner = "099720109477"
@@ -43,6 +49,11 @@ public struct AWSProvider: Provider {
                     keyDirectory: URL, specDirectory: URL, environment: [String: String]) {
             self.init(cloud: cloud.name, credentials: cloud.credentials, endpoint: cloud.endpoint, region: region, federation: federation,
                       lineage: lineage, keyDirectory: keyDirectory, specDirectory: specDirectory, environment: environment)
+            if let s = cloud.ssh {
+                ssh = s
+                operatorCIDRs = s.allowFrom
+            }
+            imageID = cloud.image
         }
 
         public init(cloud: String, credentials: CredentialRef?, endpoint: String?, region: String, federation: String,
@@ -201,6 +212,36 @@ public struct AWSProvider: Provider {
                                       "port": .number(Double(settings.aggregatorPort))]
         if let ip = i.publicIP { a["publicIp"] = .string(ip) }
         if let ip = i.privateIP { a["privateIp"] = .string(ip) }
+        // Where the runtime reaches it: the public address (participants are outside the VPC).
+        if let host = i.publicIP ?? i.privateIP {
+            a["host"] = .string(host)
+            a["endpoint"] = .string("https://\(host.contains(":") ? "[\(host)]" : host):\(settings.aggregatorPort)")
+            a["workdir"] = .string(aggregatorDirectory)
+        }
         return ObservedResource(providerID: i.id, attributes: .object(a))
+    }
+
+    // MARK: the VM as an SSH host
+
+    /// `<workdir>/<federation>` on the VM (a relative workdir is under the login directory).
+    var federationDirectory: String { "\(settings.ssh.workdir)/\(settings.federation)" }
+    var aggregatorDirectory: String { "\(federationDirectory)/aggregator" }
+
+    /// The host keys of the VMs this cloud made: a fresh VM's key cannot be known in advance, so
+    /// it is recorded at first contact and any later change is refused.
+    public var knownHostsFile: URL { settings.keyDirectory.appendingPathComponent("known_hosts") }
+}
+
+extension AWSProvider: AggregatorHosting {
+    /// The aggregator VM as an SSH machine: its observed address, the key fedplane generated for
+    /// it, the login user of the cloud's `ssh` settings (default `ubuntu`, the image's).
+    public func aggregatorHost(observed: JSONValue) -> AggregatorHost? {
+        guard let host = observed["host"]?.stringValue else { return nil }
+        let s = settings.ssh
+        let knownHosts = s.knownHosts.map { $0.hasPrefix("/") ? $0 : settings.specDirectory.appendingPathComponent($0).path } ?? knownHostsFile.path
+        let target = SSHTarget(host: host, port: s.port, user: s.user ?? "ubuntu", identityFile: keyFile("aggregator.main").path,
+                               knownHostsFile: knownHosts, jump: s.jump, trustOnFirstUse: s.knownHosts == nil || s.trustOnFirstUse)
+        let machine = SSHProvider.Machine(target: target, workdir: s.workdir, agentPath: s.agentPath)
+        return AggregatorHost(machine: machine, directory: aggregatorDirectory, federationDirectory: federationDirectory)
     }
 }

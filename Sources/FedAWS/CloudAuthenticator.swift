@@ -23,6 +23,19 @@ public struct CloudAuthenticator: Sendable {
         public var warnings: [String] = []
 
         public var ok: Bool { status != .failed }
+
+        public init(cloud: String, provider: String, status: Status, reference: String?, account: String? = nil, arn: String? = nil,
+                    fingerprint: String? = nil, endpoint: String? = nil, message: String) {
+            self.cloud = cloud
+            self.provider = provider
+            self.status = status
+            self.reference = reference
+            self.account = account
+            self.arn = arn
+            self.fingerprint = fingerprint
+            self.endpoint = endpoint
+            self.message = message
+        }
     }
 
     public var specDirectory: URL
@@ -44,6 +57,7 @@ public struct CloudAuthenticator: Sendable {
             r.status = .notNeeded
             r.message = "local cloud: no credentials to verify"
         case .ssh, .openstack:
+            // An ssh cloud's check logs in to its hosts, which only the workspace knows (FedPlan's SSHCloudCheck).
             r.status = .delegated
             r.message = "checked by the \(cloud.provider.rawValue) provider (host keys) when it connects"
         case .gcp, .azure:

@@ -19,7 +19,14 @@ public struct ProviderSet: Sendable {
 
     public var kinds: [String] { Set(providers.values.map(\.kind)).sorted() }
 
-    public func provider(_ instance: String) -> (any Provider)? { providers[instance] }
+    /// The provider recorded as `instance`. A record from before providers were made per cloud
+    /// names only the kind (`aws`): it belongs to the one provider of that kind, when there is one.
+    public func provider(_ instance: String) -> (any Provider)? {
+        if let p = providers[instance] { return p }
+        guard !instance.contains(".") else { return nil }
+        let ofKind = providers.values.filter { $0.kind == instance }
+        return ofKind.count == 1 ? ofKind[0] : nil
+    }
 
     /// The provider named `instance` when it can probe participant VMs.
     public func prober(_ instance: String) -> (any VMProber)? { providers[instance] as? any VMProber }

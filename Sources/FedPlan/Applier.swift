@@ -122,8 +122,11 @@ public struct Applier {
     }
 
     private func run(_ c: ResourceChange, step: Int, applyID: String, provider: any Provider, cursor: Int?) throws {
-        let request = ResourceRequest(address: c.address, kind: c.kind, inputs: c.after ?? .null)
-        let inputsHash = c.inputsHash ?? ""
+        // Inputs known only after an earlier step (a VM's address) are filled in now; the state
+        // records them resolved, with their own hash.
+        let inputs = try ObservedReference.resolve(c.after ?? .null, for: c.address, in: store)
+        let request = ResourceRequest(address: c.address, kind: c.kind, inputs: inputs)
+        let inputsHash = inputs == (c.after ?? .null) ? (c.inputsHash ?? "") : inputs.digest
 
         // Intent: journal the step; a resource about to be made gets a pending row (no provider id).
         try store.write { tx in

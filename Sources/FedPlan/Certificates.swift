@@ -22,9 +22,21 @@ public enum CertificatePlanning {
 
     /// Where the aggregator is reached: its host on an ssh cloud (and loopback, for a host that
     /// is this machine), else loopback on this machine.
-    static func aggregatorAddresses(_ placement: Placement, spec: Spec) -> [String] {
-        if spec.cloud(named: placement.cloud)?.provider == .ssh, let host = spec.aggregator.service.host {
-            return [host, "127.0.0.1", "localhost"]
+    static func aggregatorAddresses(_ placement: Placement, spec: Spec, recorded: RecordedResource? = nil) -> [String] {
+        switch spec.cloud(named: placement.cloud)?.provider {
+        case .ssh?:
+            if let host = spec.aggregator.service.host { return [host, "127.0.0.1", "localhost"] }
+        case .aws?:
+            // A VM fedplane makes: its address is known once it exists. While it does not (or is
+            // about to be replaced), the plan names it by reference and the apply fills it in
+            // from what the provider observed, like Terraform's "known after apply".
+            if let r = recorded, !r.isPending, r.cloud == placement.cloud,
+               r.inputs["region"]?.stringValue == placement.region, r.inputs["instanceType"]?.stringValue == placement.instanceType,
+               let host = r.observed["host"]?.stringValue {
+                return [host, "127.0.0.1", "localhost"]
+            }
+            return [ObservedReference.string(address: "aggregator.main", attribute: "host"), "127.0.0.1", "localhost"]
+        default: break
         }
         return ["127.0.0.1", "localhost"]
     }
@@ -51,7 +63,7 @@ public enum CertificatePlanning {
         let caFingerprint = recorded[caAddress]?.observed["fingerprint"]?.stringValue
 
         var leaves: [(FederationIdentity, [String: JSONValue], [String])] = [
-            (.aggregator, ["role": "server", "addresses": .array(aggregatorAddresses(placement, spec: spec).map { .string($0) })],
+            (.aggregator, ["role": "server", "addresses": .array(aggregatorAddresses(placement, spec: spec, recorded: recorded["aggregator.main"]).map { .string($0) })],
              ["ca.main", "aggregator.main"]),
             (.coordinator, ["role": "client", "uri": .string(FederationIdentity.coordinator.uri(federation: federation)!)], ["ca.main"]),
         ]

@@ -33,11 +33,17 @@ public struct DesiredGraph: Sendable {
         }
 
         let aggregatorCloud = spec.cloud(named: placement.cloud)
+        var aggregatorInputs: [String: JSONValue] = ["cloud": .string(placement.cloud), "region": .string(placement.region),
+                                                     "instanceType": .string(placement.instanceType)]
+        if aggregatorCloud?.provider == .aws {
+            // Its firewall: changed networks update it in place (no new VM).
+            aggregatorInputs["participantNetworks"] = .array(Array(Set(spec.participants.flatMap(\.networks))).sorted().map { .string($0) })
+            aggregatorInputs["operatorNetworks"] = .array((aggregatorCloud?.ssh?.allowFrom ?? []).map { .string($0) })
+        }
         out.append(DesiredResource(
             address: "aggregator.main", kind: .aggregator, cloud: placement.cloud,
             provider: ProviderFactory.instance(aggregatorCloud),
-            inputs: ["cloud": .string(placement.cloud), "region": .string(placement.region),
-                     "instanceType": .string(placement.instanceType)],
+            inputs: aggregatorInputs,
             dependsOn: ["cloud.\(placement.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
             note: "placement: \(placement.summary.note)"))
 

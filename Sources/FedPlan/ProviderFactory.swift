@@ -13,6 +13,7 @@ enum ProviderFactory {
         guard let cloud else { return "local" }
         switch cloud.provider {
         case .ssh: return "ssh.\(cloud.name)"
+        case .aws: return "aws.\(cloud.name)"
         default: return cloud.provider.rawValue
         }
     }

@@ -32,40 +32,21 @@ public struct VMHealthSurvey: Sendable {
                                                                              minimum: (p.minResources.vcpu, p.minResources.memoryGiB, p.minResources.diskGiB))) }
         }
         let probes = list
-        final class Results: @unchecked Sendable {
-            let lock = NSLock()
-            var items: [(Int, VMHealth, HostFacts?)] = []
-            func add(_ x: (Int, VMHealth, HostFacts?)) { lock.lock(); items.append(x); lock.unlock() }
-        }
-        let results = Results()
-        @Sendable func probeOne(_ i: Int) {
+        let results: [(VMHealth, HostFacts?)] = NetworkFanOut.map(probes.count) { i in
             let probe = probes[i]
             if probe.observes, let answer = probe.prober.facts(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: sshProbeTimeoutSeconds) {
                 switch answer {
                 case .success(let f):
                     // One round trip: the minimum is checked against what the host just reported.
-                    results.add((i, SSHProvider.belowMinimum(f, vm: probe.vm.id, minimum: probe.minimum).map { VMHealth.unhealthy($0) } ?? .healthy, f))
-                case .failure(let e) where e.kind == .timedOut: results.add((i, .timedOut, nil))
-                case .failure(let e): results.add((i, .unhealthy("ssh \(e.host): \(e.message)"), nil))
+                    return (SSHProvider.belowMinimum(f, vm: probe.vm.id, minimum: probe.minimum).map { VMHealth.unhealthy($0) } ?? .healthy, f)
+                case .failure(let e) where e.kind == .timedOut: return (.timedOut, nil)
+                case .failure(let e): return (.unhealthy("ssh \(e.host): \(e.message)"), nil)
                 }
-            } else {
-                results.add((i, probe.prober.probe(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: planProbeTimeoutSeconds, readOnly: true), nil))
             }
+            return (probe.prober.probe(participant: probe.participant, vm: probe.vm.id, timeoutSeconds: planProbeTimeoutSeconds, readOnly: true), nil)
         }
-        // Probes wait on the network, not the CPU: up to 32 at once (concurrentPerform would run
-        // only as many as there are cores).
-        let group = DispatchGroup()
-        let slots = DispatchSemaphore(value: 32)
-        for i in probes.indices {
-            slots.wait()
-            DispatchQueue.global().async(group: group) {
-                defer { slots.signal() }
-                probeOne(i)
-            }
-        }
-        group.wait()
         var survey = VMHealthSurvey()
-        for (i, health, f) in results.items.sorted(by: { $0.0 < $1.0 }) {
+        for (i, (health, f)) in results.enumerated() {
             let probe = probes[i]
             if let problem = health.problem { survey.problems[probe.participant, default: [:]][probe.vm.id] = problem }
             if let f {

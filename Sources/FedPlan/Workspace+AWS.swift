@@ -6,26 +6,31 @@ import Foundation
 
 /// How the AWS provider joins a workspace, kept out of Workspace.swift.
 extension Workspace {
-    /// One AWS provider, for the spec's first aws cloud (the provider set is keyed by kind; one
-    /// per cloud comes with the per-cloud provider set). Its default region is the recorded
-    /// aggregator's (read and delete need it); a create names its region itself.
+    /// One AWS provider per aws cloud of the spec (`aws.<cloud>`), each with its own credentials,
+    /// endpoint and login settings. Its default region is that of the aggregator recorded on it
+    /// (read and delete need it); a create names its region itself.
     static func cloudProviders(spec: Spec, specPath: String, statePath: URL, environment: [String: String]) -> [any Provider] {
-        guard let cloud = spec.clouds.first(where: { $0.provider == .aws }) else { return [] }
+        let clouds = spec.clouds.filter { $0.provider == .aws }
+        guard !clouds.isEmpty else { return [] }
         let path = statePath.path, federation = spec.metadata.name
         let recorded = FileManager.default.fileExists(atPath: path)
             ? (try? StateStore.openForReading(path: path, federation: federation).snapshot()) : nil
-        let region = recorded?.resource(at: "aggregator.main").flatMap { RecordedResource($0).inputs["region"]?.stringValue } ?? "us-east-1"
-        var settings = AWSProvider.Settings(
-            cloud: cloud, region: region, federation: federation,
-            // Read when used: the first apply creates the state (and its lineage) after this.
-            lineage: { FileManager.default.fileExists(atPath: path) ? (try? StateStore.openForReading(path: path, federation: federation).snapshot().lineage) : nil },
-            keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
-            specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
-        settings.participantCIDRs = environment["FEDPLANE_AWS_PARTICIPANT_CIDRS"].map { $0.split(separator: ",").map(String.init) } ?? []
-        settings.operatorCIDRs = environment["FEDPLANE_AWS_OPERATOR_CIDRS"].map { $0.split(separator: ",").map(String.init) } ?? []
-        settings.imageID = environment["FEDPLANE_AWS_IMAGE_ID"]
-        if let s = environment["FEDPLANE_AWS_POLL_INTERVAL_S"].flatMap(Double.init) { settings.pollInterval = s }
-        return [AWSProvider(settings)]
+        let aggregator = recorded?.resource(at: "aggregator.main").map(RecordedResource.init)
+        let networks = Array(Set(spec.participants.flatMap(\.networks))).sorted()
+        return clouds.map { cloud in
+            let recordedHere = aggregator.flatMap { $0.cloud == cloud.name ? $0.inputs["region"]?.stringValue : nil }
+            var settings = AWSProvider.Settings(
+                cloud: cloud, region: recordedHere ?? "us-east-1", federation: federation,
+                // Read when used: the first apply creates the state (and its lineage) after this.
+                lineage: { FileManager.default.fileExists(atPath: path) ? (try? StateStore.openForReading(path: path, federation: federation).snapshot().lineage) : nil },
+                keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
+                specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
+            settings.participantCIDRs = networks
+            settings.aggregatorPort = spec.aggregator.service.port == 0 ? 8443 : spec.aggregator.service.port
+            // Tests against the emulator poll faster than a real VM boots.
+            if let s = environment["FEDPLANE_AWS_POLL_INTERVAL_S"].flatMap(Double.init) { settings.pollInterval = s }
+            return AWSProvider(settings)
+        }
     }
 
     /// Plan and apply check, before anything else, the credential of every cloud they are about

@@ -76,6 +76,7 @@ enum Fixture {
         cloud: site-a
         location: aws/us-east-1
         bandwidth: 200Mbps
+        networks: [198.51.100.0/26]
         minResources: { vcpu: 2, memoryGiB: 4, diskGiB: 20 }
         vms:
           - { id: vm-001, vcpu: 4, memoryGiB: 8, diskGiB: 40, state: active }
@@ -83,6 +84,7 @@ enum Fixture {
       - name: site-b
         cloud: site-b
         location: aws/eu-west-1
+        networks: ["2001:db8::/48"]
         vms:
           - { id: vm-001, vcpu: 4, memoryGiB: 8, diskGiB: 40 }
 

@@ -201,7 +201,7 @@ import Testing
     @Test func unknownRegionsAreCheckedWhenACatalogIsGiven() {
         let r = Fixture.load(Fixture.spec(), knownRegions: ["aws/us-east-1", "aws/eu-west-2"])
         #expect(r.diagnostics.errors.map(\.rendered) == [
-            "spec.yaml:30:15: participants[1].location: unknown catalog region \"aws/eu-west-1\" (did you mean \"aws/eu-west-2\"?); `fedplane catalog list` shows them",
+            "spec.yaml:31:15: participants[1].location: unknown catalog region \"aws/eu-west-1\" (did you mean \"aws/eu-west-2\"?); `fedplane catalog list` shows them",
         ])
     }
 }

@@ -141,8 +141,22 @@ import Testing
     func aDeadHostOrAChangedHostKeyMovesTheTaskElsewhereBody() throws {
         try Self.withHospitals { bed, fed, _ in
             // b1's key changes behind fedplane's back; a1 goes down.
+            let before = try fed.run(["auth", "verify"])
+            #expect(before.status == 0, "\(before.stdout)\(before.stderr)")
+            #expect(before.stdout.contains("site-b (ssh): verified — 2 hosts accepted the key; host keys match \(bed.knownHostsPath.path)"), "\(before.stdout)")
             let b1 = try bed.regenerateHostKey(bed["b1"])
             bed.killAllProcesses(bed["a1"])
+            // auth verify logs in to every host: the changed key and the dead host are named.
+            let verify = try fed.run(["auth", "verify", "--json"])
+            #expect(verify.status == 1)
+            let clouds = (try? JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: [[String: Any]]])?["clouds"] ?? []
+            let byCloud = Dictionary(uniqueKeysWithValues: clouds.map { ($0["cloud"] as? String ?? "", $0) })
+            #expect(byCloud["site-c"]?["status"] as? String == "verified")
+            let siteB = byCloud["site-b"]?["message"] as? String ?? ""
+            #expect(byCloud["site-b"]?["status"] as? String == "failed" && siteB.contains("1 of 2 hosts failed") && siteB.contains(bed["b1"].address)
+                    && siteB.contains(bed.hostKeyFingerprint(b1)), "\(siteB)")
+            let siteA = byCloud["site-a"]?["message"] as? String ?? ""
+            #expect(byCloud["site-a"]?["status"] as? String == "failed" && siteA.contains(bed["a1"].address), "\(siteA)")
             let plan = try fed.run(["plan", "--no-color"])
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(plan.stdout.contains("CHANGED"), "\(plan.stdout)")

@@ -13,7 +13,7 @@ import Testing
         #expect(r.stdout.contains("specs/quickstart.yaml: valid — federation quickstart: 4 clouds, 3 participants, 6 VMs, 10 rounds"))
         #expect(r.stdout.contains("specs/covid19-multicloud.yaml: valid — federation covid19-cxr"))
         // The case study references credentials this machine lacks: warnings, positioned, not errors.
-        #expect(r.stderr.contains("specs/covid19-multicloud.yaml:15:42: warning: clouds.aws.credentials: AWS profile \"fl-platform\" is not defined"))
+        #expect(r.stderr.contains("specs/covid19-multicloud.yaml:17:18: warning: clouds.aws.credentials: AWS profile \"fl-platform\" is not defined"))
     }
 
     @Test func errorsAreListedWithPositionsAndExitOne() throws {

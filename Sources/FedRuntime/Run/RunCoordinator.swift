@@ -121,7 +121,10 @@ public struct RunCoordinator {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
         let observed = ((try? JSONValue.parse(aggRow.attributes)) ?? .object([:]))["observed"] ?? .object([:])
-        guard let port = observed["port"]?.numberValue, let workdir = observed["workdir"]?.stringValue else {
+        // An aggregator on a machine reached over SSH (an ssh cloud's host, a VM fedplane made
+        // in a public cloud) is started there; otherwise it is a process on this machine.
+        let remoteHost = (environment.providers.provider(aggRow.provider) as? any AggregatorHosting)?.aggregatorHost(observed: observed)
+        guard let port = observed["port"]?.numberValue, let workdir = remoteHost?.directory ?? observed["workdir"]?.stringValue else {
             throw Failure(description: "run.\(number) needs aggregator.main, which is not recorded yet")
         }
         // The endpoint is what the aggregator's provider observed (its host and port).
@@ -135,8 +138,8 @@ public struct RunCoordinator {
         launch.aggregation = config.hyperparameters.aggregation
         try launch.write(to: launchFile.path)
         let aggregator: any AggregatorHandle
-        if let remote = environment.providers.provider(aggRow.provider) as? SSHProvider, let machine = remote.aggregator {
-            aggregator = RemoteAggregator(machine: machine, directory: workdir, federationDirectory: remote.federationDirectory(machine),
+        if let remoteHost {
+            aggregator = RemoteAggregator(machine: remoteHost.machine, directory: workdir, federationDirectory: remoteHost.federationDirectory,
                                           port: Int(port), bind: spec.aggregator.service.bind ?? "0.0.0.0", launch: launch)
         } else {
             aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,

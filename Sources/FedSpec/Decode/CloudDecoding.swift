@@ -31,7 +31,7 @@ extension SpecDecoder {
     }
 
     private func decodeCloud(_ name: String, _ f: Field) -> CloudSpec {
-        guard let m = f.mapping(["provider", "credentials", "endpoint", "ssh"]) else {
+        guard let m = f.mapping(["provider", "credentials", "endpoint", "ssh", "image"]) else {
             ctx.unknownProvider.insert(name)
             return CloudSpec(name: name, provider: .local, credentials: nil, endpoint: nil, mark: f.mark, credentialsMark: nil)
         }
@@ -56,20 +56,28 @@ extension SpecDecoder {
         }
         var ssh: SSHSettings?
         if let sf = m["ssh"] {
-            if provider != nil && provider != .ssh { sf.error("ssh settings apply to a cloud with provider: ssh") }
-            ssh = decodeSSH(sf)
+            if let provider, provider != .ssh && provider != .aws {
+                sf.error("ssh settings apply to a cloud with provider: ssh (its hosts) or aws (the aggregator VM fedplane makes there)")
+            }
+            ssh = decodeSSH(sf, provider: provider)
         } else if provider == .ssh {
             ssh = SSHSettings()
         }
         if provider == .ssh, let credentials, case .file = credentials {} else if provider == .ssh, m["credentials"] != nil {
             m["credentials"]?.error("an ssh cloud's credentials are its identity file: { file: PATH } (or leave them out to use the user's ssh agent and ~/.ssh)")
         }
+        var image: String?
+        if let imf = m["image"], let i = imf.text() {
+            if provider != nil && provider != .aws { imf.error("image applies to an aws cloud (the aggregator VM's AMI)") }
+            else if !i.hasPrefix("ami-") { imf.error("expected an AMI id (ami-…), got \(imf.got)") }
+            else { image = i }
+        }
         return CloudSpec(name: name, provider: provider ?? .local, credentials: credentials, endpoint: endpoint, ssh: ssh,
-                         mark: f.mark, credentialsMark: m["credentials"]?.mark)
+                         image: image, mark: f.mark, credentialsMark: m["credentials"]?.mark)
     }
 
-    private func decodeSSH(_ f: Field) -> SSHSettings? {
-        guard let m = f.mapping(["user", "port", "knownHosts", "jump", "trustOnFirstUse", "workdir", "agentPath"], hidden: Self.secretKeys) else { return nil }
+    private func decodeSSH(_ f: Field, provider: ProviderKind?) -> SSHSettings? {
+        guard let m = f.mapping(["user", "port", "knownHosts", "jump", "trustOnFirstUse", "workdir", "agentPath", "allowFrom"], hidden: Self.secretKeys) else { return nil }
         for key in m.keys where Self.secretKeys.contains(key) {
             f.ctx.error(m.keyMark(key), f.path.appending(key), "inline secret: an ssh cloud's identity file is referenced with credentials: { file: PATH }")
         }
@@ -87,7 +95,25 @@ extension SpecDecoder {
                 af.error("give an absolute path, or a command name found on the host's PATH (got \(af.got))")
             } else { s.agentPath = a }
         }
+        if let af = m["allowFrom"] {
+            if provider == .ssh {
+                af.error("allowFrom opens SSH on a VM fedplane makes (provider: aws); an ssh cloud's hosts keep their own firewall")
+            } else { s.allowFrom = networks(af) }
+        }
         return s
+    }
+
+    /// A list of CIDRs (`203.0.113.0/24`, `2001:db8::/32`), each checked.
+    func networks(_ f: Field) -> [String] {
+        guard let items = f.sequence() else { return [] }
+        return items.compactMap { item in
+            guard let text = item.text() else { return nil }
+            guard CIDR.isValid(text) else {
+                item.error("expected a network as CIDR (e.g. 203.0.113.0/24 or 2001:db8::/32), got \(item.got)")
+                return nil
+            }
+            return text
+        }
     }
 
     private func validateEndpoint(_ e: String, _ f: Field) {

@@ -11,7 +11,7 @@ extension SpecDecoder {
     }
 
     private func decodeParticipant(_ f: Field) -> ParticipantSpec? {
-        guard let m = f.mapping(["name", "cloud", "location", "bandwidth", "data", "minResources", "vms"]) else { return nil }
+        guard let m = f.mapping(["name", "cloud", "location", "bandwidth", "data", "minResources", "vms", "networks"]) else { return nil }
         let name = m.required("name").flatMap(name) ?? ""
         let cf = m.required("cloud")
         let lf = m.required("location")
@@ -26,6 +26,7 @@ extension SpecDecoder {
             data: m["data"].flatMap(decodeData) ?? DataSpec(path: nil, samples: nil),
             minResources: m["minResources"].flatMap { decodeResources($0) } ?? Self.defaultMinResources,
             vms: m.required("vms").map(decodeVMs) ?? [],
+            networks: m["networks"].map(networks) ?? [],
             mark: f.mark, cloudMark: cf?.mark ?? f.mark, locationMark: lf?.mark ?? f.mark)
     }
 

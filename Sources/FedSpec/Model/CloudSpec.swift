@@ -31,10 +31,25 @@ public struct CloudSpec: Sendable {
     public var credentials: CredentialRef?
     /// An API endpoint override; may hold `${env:NAME}` resolved when the provider is used.
     public var endpoint: String?
-    /// Connection defaults of an `ssh` cloud (each VM may override host, port, user, workdir).
+    /// Connection defaults of an `ssh` cloud (each VM may override host, port, user, workdir);
+    /// on an `aws` cloud, how fedplane logs in to the aggregator VM it makes there.
     public var ssh: SSHSettings?
+    /// An `aws` cloud's machine image for the aggregator (nil: the newest Ubuntu LTS server image).
+    public var image: String?
     public var mark: SourceMark
     public var credentialsMark: SourceMark?
+
+    public init(name: String, provider: ProviderKind, credentials: CredentialRef?, endpoint: String?, ssh: SSHSettings? = nil,
+                image: String? = nil, mark: SourceMark, credentialsMark: SourceMark?) {
+        self.name = name
+        self.provider = provider
+        self.credentials = credentials
+        self.endpoint = endpoint
+        self.ssh = ssh
+        self.image = image
+        self.mark = mark
+        self.credentialsMark = credentialsMark
+    }
 }
 
 /// How an `ssh` cloud's hosts are reached. The identity file is the cloud's `credentials: { file: }`
@@ -54,6 +69,9 @@ public struct SSHSettings: Sendable, Hashable {
     /// A fedplane already installed on the hosts (e.g. by the site's own packaging): used as is
     /// instead of copying this build there.
     public var agentPath: String?
+    /// On a cloud where fedplane makes the VM (aws): the networks (CIDRs) its firewall admits
+    /// SSH from — the operator's. Empty: SSH stays closed to everyone.
+    public var allowFrom: [String] = []
 
     public static let defaultWorkdir = ".fedplane"
 

@@ -7,6 +7,9 @@ public struct ParticipantSpec: Sendable {
     public var data: DataSpec
     public var minResources: Resources
     public var vms: [VMSpec]
+    /// The networks (CIDRs) this participant's traffic to the aggregator comes from: an
+    /// aggregator fedplane makes in a public cloud admits its port from these only.
+    public var networks: [String] = []
     public var mark: SourceMark
     public var cloudMark: SourceMark
     public var locationMark: SourceMark

@@ -11,6 +11,7 @@ struct SpecValidator {
         trustBoundary()
         limits()
         hosts()
+        publicAggregatorNetworks()
         participantData()
         if let knownRegions { regions(knownRegions) }
     }
@@ -97,6 +98,16 @@ struct SpecValidator {
             ctx.error(spec.aggregator.mark, SpecPath.root.appending("aggregator").appending("host"),
                       "the aggregator may be placed on the ssh cloud \(sshCandidates[0]): give aggregator.host, the machine it runs on")
         }
+    }
+
+    /// An aggregator fedplane makes in a public cloud admits its port only from the participants'
+    /// declared networks: one without any could not reach it.
+    private func publicAggregatorNetworks() {
+        guard let cloud = spec.aggregator.candidates.clouds.first(where: { spec.cloud(named: $0)?.provider == .aws }) else { return }
+        let missing = spec.participants.enumerated().filter { $0.element.networks.isEmpty && !$0.element.name.isEmpty }
+        guard let first = missing.first else { return }
+        ctx.warning(first.element.mark, SpecPath.root.appending("participants").appending(first.offset).appending("networks"),
+                    "the aggregator may be placed on the aws cloud \(cloud), whose firewall admits its port only from the participants' networks; \(missing.map(\.element.name).joined(separator: ", ")) declare\(missing.count == 1 ? "s" : "") none (give networks: [CIDR, …], where its traffic comes from)")
     }
 
     /// Participants' own data: all of them or none (a federation trains one model on one kind of

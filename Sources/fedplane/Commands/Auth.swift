@@ -12,10 +12,12 @@ extension Fedplane {
 
         struct Verify: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "One real identity call per cloud: AWS STS GetCallerIdentity (account and ARN).",
+                abstract: "One real identity check per cloud: AWS STS GetCallerIdentity (account and ARN); a login to each host of an ssh cloud.",
                 discussion: """
-                gcp and azure credentials are checked for shape only (live verification is not supported yet); \
-                ssh clouds are checked by the ssh provider when it connects. Exits 1 when a credential fails. \
+                An ssh cloud's hosts (its participants' VMs and the aggregator host) are each logged in to once: \
+                the key is accepted and the host key matches the known_hosts file (or is recorded on first use \
+                when the spec allows it). gcp and azure credentials are checked for shape only (live verification \
+                is not supported yet). Exits 1 when a credential fails. \
                 Secrets are never printed: each cloud shows its reference and a fingerprint.
                 """
             )
@@ -27,8 +29,7 @@ extension Fedplane {
                 let results: [CloudAuthenticator.Result]
                 do {
                     let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .warn)
-                    results = CloudAuthenticator(specDirectory: URL(fileURLWithPath: ws.specPath).deletingLastPathComponent(),
-                                                 environment: ProcessInfo.processInfo.environment).verify(ws.spec)
+                    results = ws.verifyCredentials()
                 } catch {
                     throw Failure.report(error, specPath: spec.file)
                 }

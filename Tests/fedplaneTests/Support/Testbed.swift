@@ -440,6 +440,37 @@ final class Testbed: @unchecked Sendable {
         if r.status != 0 { throw Failure("ip link set \(host.rootLink) failed: \(r.stderr)") }
     }
 
+    /// Gives the host a second address — the one a cloud API reported for a VM (its "public IP")
+    /// — on its interface, routed from the test's own namespace over the bridge (so traffic to
+    /// it stays on this machine), with sshd listening on it too. The route goes with the bridge
+    /// at teardown.
+    func addAddress(_ host: Host, _ address: String) throws {
+        let current = self[host.name]
+        for args in [["-n", current.namespace, "addr", "add", "\(address)/32", "dev", current.interface],
+                     ["route", "replace", "\(address)/32", "dev", bridge, "src", bridgeAddress]] {
+            let r = Testbed.exec(Testbed.ipPath!, args)
+            if r.status != 0 { throw Failure("ip \(args.joined(separator: " ")) failed: \(r.stderr)") }
+        }
+        // The reply must come back through the bridge too (the host's own /24 covers the bridge address).
+        let route = Testbed.exec(Testbed.ipPath!, ["route", "get", address])
+        guard route.status == 0, route.stdout.contains("dev \(bridge)") else {
+            throw Failure("\(address) is not routed to the testbed's bridge (\(route.stdout)\(route.stderr)); refusing to send traffic there")
+        }
+        try Testbed.sshdConfig(host: current, listen: [current.address, address], ports: [current.port],
+                               authorizedKeys: root.appendingPathComponent("authorized_keys"))
+            .write(to: current.configPath, atomically: true, encoding: .utf8)
+        try restartSSHD(current)
+    }
+
+    /// Lets a key log in to every host (as a cloud's key pair import does for a new VM).
+    func authorize(publicKey: String) throws {
+        let file = root.appendingPathComponent("authorized_keys")
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data((publicKey.trimmingCharacters(in: .whitespacesAndNewlines) + "\n").utf8))
+    }
+
     /// Makes the bridge address (the root namespace: the test's own processes) unreachable from
     /// the host, while other hosts still reach it: for jump-host tests (root → bastion → host).
     /// Traffic root → host then gets no answer. `false` restores.
@@ -729,6 +760,15 @@ final class Testbed: @unchecked Sendable {
         var st = stat(), nsfs = stat()
         guard stat("/run/netns/\(name)", &st) == 0, stat("/proc/self/ns/net", &nsfs) == 0, st.st_dev == nsfs.st_dev else { return nil }
         return "net:[\(st.st_ino)]"
+    }
+
+    /// Processes in the host's network namespace whose command line mentions `needle`.
+    static func processesOf(namespace name: String, matching needle: String) -> [pid_t] {
+        guard let ns = netNamespace(named: name) else { return [] }
+        return allPids().filter { pid in
+            guard netNamespace(ofPid: pid) == ns, let d = readProcFile("/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: d.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(needle) && isAlive(pid)
+        }
     }
 
     static func killProcesses(inNamespaceNamed name: String) {

@@ -1,0 +1,130 @@
+import FedAWSTestSupport
+import Foundation
+import Testing
+
+/// An aggregator placed on AWS, end to end: the EC2 instance is made through the emulator, and
+/// the "VM" behind the address the emulator reports is a testbed host (a network namespace
+/// given that address, with its own sshd, authorising the key fedplane imported) — so the
+/// runtime's SSH path really starts the aggregator there and the local participants train
+/// against it over mutual TLS.
+@Suite(.serialized) struct AWSRuntimeTests {
+    static let keyID = "AKIAFEDPLANERUNTIME01"
+    static let secret = "CANARYawsruntime00000000000000000000007"
+
+    static func spec(networks: String) -> String {
+        func participant(_ name: String, _ location: String) -> String {
+            """
+              - name: \(name)
+                cloud: site
+                location: \(location)
+                networks: [\(networks)]
+                minResources: { vcpu: 1, memoryGiB: 0.5, diskGiB: 0.1 }
+                vms:
+                  - { id: vm-001, vcpu: 2, memoryGiB: 4, diskGiB: 20, state: active }
+
+            """
+        }
+        return """
+        apiVersion: fedplane/v1
+        kind: Federation
+        metadata: { name: quickstart }
+        clouds:
+          aws:
+            provider: aws
+            credentials: { env: [TEST_AWS_KEY_ID, TEST_AWS_SECRET] }
+            endpoint: "${env:FEDPLANE_AWS_ENDPOINT}"
+            ssh: { user: root, allowFrom: [10.77.0.0/16] }
+          site: { provider: local }
+        aggregator:
+          candidates: { clouds: [aws], regions: [us-east-1] }
+        participants:
+        \(participant("hospital-a", "aws/us-east-1"))\(participant("hospital-b", "aws/us-east-2"))
+        training:
+          trainer: { builtin: logistic }
+          rounds: 2
+          epochs: 2
+          batchSize: 32
+          learningRate: 0.2
+          minParticipants: 2
+          retry: { attempts: 2, taskTimeout: 60s }
+          roundDeadline: 120s
+        """
+    }
+
+    /// The ingress rules of the federation's security group: port → CIDRs.
+    static func ingress(_ emulator: AWSEmulator) throws -> [Int: Set<String>] {
+        let xml = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart")
+        var out: [Int: Set<String>] = [:]
+        let permissions = xml.components(separatedBy: "<ipPermissions>").dropFirst().first?.components(separatedBy: "</ipPermissions>").first ?? ""
+        for item in permissions.components(separatedBy: "<fromPort>").dropFirst() {
+            guard let port = Int(item.prefix { $0.isNumber }) else { continue }
+            for c in item.components(separatedBy: "<cidrIp>").dropFirst() {
+                out[port, default: []].insert(String(c.prefix { $0 != "<" }))
+            }
+        }
+        return out
+    }
+
+    @Test func anAggregatorOnAnEC2InstanceTrainsTheFederation() async throws { try await offPool { try Self().body() } }
+    func body() throws {
+        let emulator = try AWSEmulator()
+        defer { emulator.stop() }
+        try Testbed.withTestbed(["vm"]) { bed in
+            let fed = try Federation(Self.spec(networks: "10.77.0.0/16"))
+            let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
+                       "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
+            var outputs: [String] = []
+            func run(_ args: [String]) throws -> CLI.Output {
+                let o = try fed.run(args + ["--no-color"], env: env)
+                outputs += [o.stdout, o.stderr]
+                return o
+            }
+
+            // Before the VM exists the plan names its address by reference.
+            let plan = try run(["plan"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.contains("${aggregator.main.host}"), "\(plan.stdout)")
+
+            // The instance, and the server certificate naming the address AWS gave it.
+            let cloud = try run(["apply", "--auto-approve", "--target", "certificate.aggregator"])
+            #expect(cloud.status == 0, "\(cloud.stdout)\(cloud.stderr)")
+            let observed = try fed.sql("select json_extract(attributes, '$.observed.host') from resources where address = 'aggregator.main'")
+            #expect(!observed.isEmpty && observed != "None")
+            let names = try fed.sql("select json_extract(attributes, '$.inputs.addresses') from resources where address = 'certificate.aggregator'")
+            #expect(names.contains(observed), "certificate names \(names), the VM is \(observed)")
+            let settled = try run(["plan", "--target", "certificate.aggregator", "--detailed-exitcode"])
+            #expect(settled.status == 0 && settled.stdout.contains("No changes."), "\(settled.stdout)\(settled.stderr)")
+            #expect(try Self.ingress(emulator) == [8443: ["10.77.0.0/16"], 22: ["10.77.0.0/16"]])
+
+            // The "VM" appears at that address, authorising the key fedplane imported for it.
+            try bed.addAddress(bed["vm"], observed)
+            let keyDir = fed.dir.url.appendingPathComponent(".fedplane/quickstart-ssh")
+            let publicKey = try String(contentsOf: keyDir.appendingPathComponent("fedplane-quickstart-aggregator-main.pub"), encoding: .utf8)
+            try bed.authorize(publicKey: publicKey)
+
+            let apply = try run(["apply", "--auto-approve"])
+            #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+            #expect(try fed.sql("select count(*) from rounds") == "2")
+            #expect(try fed.sql("select status from runs") == "succeeded")
+            // The aggregator ran on the VM, whose host key is now recorded beside the state.
+            let log = bed["vm"].directory.appendingPathComponent(".fedplane/quickstart/aggregator/aggregator.log")
+            #expect(FileManager.default.fileExists(atPath: log.path), "no aggregator log on the VM")
+            let known = Testbed.exec("/usr/bin/env", ["ssh-keygen", "-F", observed, "-f", keyDir.appendingPathComponent("known_hosts").path])
+            #expect(known.status == 0 && known.stdout.contains("ssh-ed25519"), "known_hosts has no key for \(observed): \(known.stdout)\(known.stderr)")
+            #expect(Testbed.processesOf(namespace: bed["vm"].namespace, matching: "fedplane").isEmpty, "the aggregator outlived the run")
+
+            // A participant network changes: the firewall is updated in place, the VM kept.
+            try fed.editSpec { $0.replacingOccurrences(of: "networks: [10.77.0.0/16]", with: "networks: [10.77.0.0/16, 198.51.100.0/24]") }
+            let widen = try run(["plan", "--target", "aggregator.main"])
+            #expect(widen.stdout.contains("~ aggregator.main") && !widen.stdout.contains("-/+ aggregator.main"), "\(widen.stdout)")
+            #expect(try run(["apply", "--auto-approve", "--target", "aggregator.main"]).status == 0)
+            #expect(try Self.ingress(emulator)[8443] == ["10.77.0.0/16", "198.51.100.0/24"])
+
+            let destroy = try run(["destroy", "--auto-approve"])
+            #expect(destroy.status == 0, "\(destroy.stderr)")
+            let left = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running")
+            #expect(!left.contains("<instanceId>"), "an instance is still running")
+            for o in outputs { #expect(!o.contains(Self.secret)) }
+        }
+    }
+}
