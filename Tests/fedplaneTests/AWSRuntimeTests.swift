@@ -120,6 +120,13 @@ import Testing
             #expect(try run(["apply", "--auto-approve", "--target", "aggregator.main"]).status == 0)
             #expect(try Self.ingress(emulator)[8443] == ["10.77.0.0/16", "198.51.100.0/24"])
 
+            // A state written before providers were made per cloud names the kind only: it is
+            // the spec's one aws cloud's.
+            #expect(try fed.sql("select provider from resources where address = 'aggregator.main'") == "aws.aws")
+            _ = try fed.sql("update resources set provider = 'aws' where provider = 'aws.aws'")
+            let legacy = try run(["plan", "--target", "aggregator.main", "--detailed-exitcode"])
+            #expect(legacy.status == 0 && legacy.stdout.contains("No changes."), "\(legacy.stdout)\(legacy.stderr)")
+
             let destroy = try run(["destroy", "--auto-approve"])
             #expect(destroy.status == 0, "\(destroy.stderr)")
             let left = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running")
@@ -127,4 +134,27 @@ import Testing
             for o in outputs { #expect(!o.contains(Self.secret)) }
         }
     }
+
+    /// Each aws cloud has its own provider, credentials and endpoint: an aggregator placed on the
+    /// second aws cloud is made with that cloud's credentials (the first one's are not even set).
+    @Test func theSecondAWSCloudUsesItsOwnProvider() async throws { try await offPool { try Self().secondCloudBody() } }
+    func secondCloudBody() throws {
+        let emulator = try AWSEmulator()
+        defer { emulator.stop() }
+        let text = Self.spec(networks: "10.77.0.0/16")
+            .replacingOccurrences(of: "          aws:\n", with: """
+                      aws-east: { provider: aws, credentials: { env: [UNSET_EAST_KEY, UNSET_EAST_SECRET] } }
+                      aws:
+
+            """)
+        let fed = try Federation(text)
+        let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
+                   "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
+        let apply = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        #expect(try fed.sql("select address, provider from resources order by address") == "aggregator.main|aws.aws\ncloud.aws|aws.aws")
+        #expect(try fed.sql("select json_extract(attributes, '$.observed.arn') from resources where address = 'cloud.aws'").hasPrefix("arn:aws:"))
+        #expect(try fed.run(["destroy", "--auto-approve"], env: env).status == 0)
+    }
 }
+
