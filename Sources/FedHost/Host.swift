@@ -28,13 +28,28 @@ public struct HostOutput: Sendable, Equatable {
 
     /// Runs `executable` as a child process (its own process group, stopped with its tree on
     /// timeout) with stdout and stderr in files of the private `scratch` directory.
-    static func capture(_ executable: String, _ arguments: [String], input: URL?, timeout: Double, scratch: URL,
+    /// - Parameter holdInput: with no `input`, the child's stdin is a pipe this process keeps
+    ///   open until the child ends, never written: its end-of-file tells the far side that this
+    ///   side is gone (fedplane killed, the client stopped), so a remote watchdog can act.
+    static func capture(_ executable: String, _ arguments: [String], input: URL?, holdInput: Bool = false, timeout: Double, scratch: URL,
                         host: String, operation: String) throws(HostError) -> HostOutput {
         let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
+        var stdin = input
+        var held: Int32 = -1
+        if input == nil && holdInput {
+            let fifo = scratch.appendingPathComponent("in")
+            // Opened read-write here first, so the child's read-only open does not block; the
+            // only writer is this process (close-on-exec keeps it out of every other child).
+            if mkfifo(fifo.path, 0o600) == 0 {
+                held = open(fifo.path, O_RDWR | O_CLOEXEC)
+                if held >= 0 { stdin = fifo }
+            }
+        }
+        defer { if held >= 0 { close(held) } }
         let child: ChildProcess
         do {
             child = try ChildProcess.start(URL(fileURLWithPath: executable), arguments: arguments, directory: scratch,
-                                           output: .init(stdout: out, stderr: err, append: false), input: input)
+                                           output: .init(stdout: out, stderr: err, append: false), input: stdin)
         } catch {
             throw HostError(.failed, host: host, operation: operation, message: "\(error)")
         }

@@ -64,7 +64,20 @@ extension Host {
     /// for its end. Returns its exit status; nil when it outlived `timeout` (then its whole group
     /// is stopped).
     public func runToEnd(_ argv: [String], in directory: String, log: String, pidFile: String, timeout: Double) throws(HostError) -> Int32? {
-        let script = "cd \(Shell.quote(directory)) && { setsid \(Shell.command(argv)) >> \(Shell.quote(log)) 2>&1 < /dev/null & echo $! > \(Shell.quote(pidFile)); wait $!; }"
+        // A watchdog reads the session's stdin, which nothing writes: end-of-file means fedplane
+        // is gone (killed, interrupted, its connection dropped), and the process group it
+        // started is stopped instead of running on unattended.
+        let script = """
+        cd \(Shell.quote(directory)) || exit 1
+        setsid \(Shell.command(argv)) >> \(Shell.quote(log)) 2>&1 < /dev/null & p=$!
+        echo $p > \(Shell.quote(pidFile))
+        exec 3<&0
+        ( read -r _ <&3; kill -TERM -$p 2>/dev/null; sleep 5; kill -KILL -$p 2>/dev/null ) >/dev/null 2>&1 & w=$!
+        exec 3<&-
+        wait $p; s=$?
+        kill $w 2>/dev/null
+        exit $s
+        """
         do {
             return try shell(script, input: nil, timeout: timeout).status
         } catch let e where e.kind == .timedOut {

@@ -71,7 +71,9 @@ public final class ChildProcess: @unchecked Sendable {
     /// `environment` nil: this process's environment.
     public static func start(_ executable: URL, arguments: [String], environment: [String: String]? = nil,
                              directory: URL, output: Output, input: URL? = nil) throws -> ChildProcess {
-        if let reason = Shutdown.reason { throw ChildProcessError(description: "not starting \(executable.lastPathComponent): \(reason)") }
+        if let reason = Shutdown.reason, !(isCleaningUp && !Shutdown.isUrgent) {
+            throw ChildProcessError(description: "not starting \(executable.lastPathComponent): \(reason)")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -122,6 +124,19 @@ public final class ChildProcess: @unchecked Sendable {
         Self.registry.add(child)
         return child
     }
+
+    /// Runs `body` on this thread allowing new children while a shutdown is under way (not after
+    /// a second signal): stopping what a run left on other hosts takes an `ssh` of its own.
+    public static func cleanup<T>(_ body: () throws -> T) rethrows -> T {
+        let key = cleanupKey
+        let before = Thread.current.threadDictionary[key] as? Int ?? 0
+        Thread.current.threadDictionary[key] = before + 1
+        defer { Thread.current.threadDictionary[key] = before }
+        return try body()
+    }
+
+    private static let cleanupKey = "fedplane.ChildProcess.cleanup"
+    private static var isCleaningUp: Bool { (Thread.current.threadDictionary[cleanupKey] as? Int ?? 0) > 0 }
 
     /// The termination, if the child has ended (reaps it).
     public var termination: Termination? {

@@ -248,4 +248,58 @@ import Testing
             #expect(plan2.stdout.contains("hospital-a/vm-001 reports \(cores) vCPU, spec says \(cores + 2)"), "\(plan2.stdout)")
         }
     }
+
+    /// Ctrl-C, then SIGKILL, of an apply whose agents are busy on the hospitals' hosts: nothing
+    /// fedplane started there runs on. After Ctrl-C the run stops its remote agents and its
+    /// aggregator itself; after SIGKILL each agent's session sees its end-of-file and stops the
+    /// agent's process group.
+    @Test func interruptedOrKilledApplyLeavesNoAgentRunningOnTheHosts() async throws { try await offPool { try Self().interruptedBody() } }
+    func interruptedBody() throws {
+        try Self.withHospitals { bed, fed, _ in
+            try fed.editSpec {
+                $0.replacingOccurrences(of: "trainer: { builtin: logistic }", with: "trainer: { command: [/bin/sleep, \"97\"] }")
+                  .replacingOccurrences(of: "taskTimeout: 60s", with: "taskTimeout: 200s")
+                  .replacingOccurrences(of: "roundDeadline: 120s", with: "roundDeadline: 300s")
+            }
+            func busyHosts() -> [String] {
+                bed.hosts.filter { !Testbed.processesOf(namespace: $0.namespace, matching: "sleep 97").isEmpty }.map(\.name)
+            }
+            func leftovers() -> [String] {
+                bed.hosts.flatMap { h in
+                    (Testbed.processesOf(namespace: h.namespace, matching: "sleep 97") + Testbed.processesOf(namespace: h.namespace, matching: " agent --assignment")
+                     + Testbed.processesOf(namespace: h.namespace, matching: " aggregator --bind")).map { pid in
+                        let cmd = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0.map { $0 == 0 ? 32 : $0 }, as: UTF8.self) } ?? "?"
+                        return "\(h.name):\(pid) \(cmd)"
+                    }
+                }
+            }
+            func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline { if condition() { return true }; usleep(200_000) }
+                return condition()
+            }
+            for signal in [SIGINT, SIGKILL] {
+                let (p, _, err) = try fed.start(["apply", "--auto-approve", "--no-color"])
+                #expect(waitFor(90) { busyHosts().count == 3 }, "agents never got busy on three hosts: \(busyHosts())")
+                kill(p.processIdentifier, signal)
+                p.waitUntilExit()
+                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                if signal == SIGINT { #expect(p.terminationStatus == 130, "\(stderr)") }
+                // SIGKILL: the watchdog TERMs, then KILLs 5 s later if need be.
+                let clean = waitFor(signal == SIGINT ? 10 : 15) {
+                    leftovers().filter { signal == SIGKILL ? !$0.contains("aggregator") : true }.isEmpty
+                }
+                #expect(clean, "after \(signal == SIGINT ? "SIGINT" : "SIGKILL"): \(leftovers())")
+            }
+            // The aggregator of the killed apply is stopped by the next one; then the hosts are cleaned.
+            var destroy = try fed.run(["destroy", "--auto-approve"])
+            if destroy.status != 0, let id = destroy.stderr.components(separatedBy: "fedplane force-unlock ").dropFirst().first?.split(separator: "\n").first {
+                _ = try fed.run(["force-unlock", String(id)])
+                destroy = try fed.run(["destroy", "--auto-approve"])
+            }
+            #expect(destroy.status == 0, "\(destroy.stderr)")
+            #expect(leftovers().isEmpty, "after destroy: \(leftovers())")
+        }
+    }
 }
+

@@ -81,6 +81,7 @@ final class RemoteAggregator: AggregatorHandle {
     }
 
     func stop() {
-        try? host.stopGroup(pidFile: pidFile, grace: Shutdown.isUrgent ? 0 : 5)
+        // Also when the run is being interrupted: the service must not outlive fedplane there.
+        ChildProcess.cleanup { try? host.stopGroup(pidFile: pidFile, grace: Shutdown.isUrgent ? 0 : 5) }
     }
 }

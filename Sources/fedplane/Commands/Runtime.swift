@@ -3,6 +3,7 @@ import FedPlan
 import FedRuntime
 import FedTrace
 import FedTrain
+import FedProcess
 import Foundation
 
 extension Fedplane {
@@ -66,6 +67,17 @@ extension Fedplane {
         var evaluateOnly = false
 
         func run() throws {
+            // Stopped by the run that started it (or, on a remote host, by the session's
+            // watchdog once fedplane is gone): the trainer it started goes with it, whatever
+            // process group that is in.
+            let trap = SignalTrap(first: { sig in
+                ChildProcess.stopAll(grace: 2)
+                _exit(Shutdown.exitStatus(sig))
+            }, second: { sig in
+                ChildProcess.stopAll(grace: 0)
+                _exit(Shutdown.exitStatus(sig))
+            })
+            defer { trap.remove() }
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: assignment))
                 let a = try JSONDecoder().decode(AgentAssignment.self, from: data)
