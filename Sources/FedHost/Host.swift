@@ -28,15 +28,15 @@ public struct HostOutput: Sendable, Equatable {
 
     /// Runs `executable` as a child process (its own process group, stopped with its tree on
     /// timeout) with stdout and stderr in files of the private `scratch` directory.
-    /// - Parameter holdInput: with no `input`, the child's stdin is a pipe this process keeps
-    ///   open until the child ends, never written: its end-of-file tells the far side that this
-    ///   side is gone (fedplane killed, the client stopped), so a remote watchdog can act.
-    static func capture(_ executable: String, _ arguments: [String], input: URL?, holdInput: Bool = false, timeout: Double, scratch: URL,
+    /// With no `input`, the child's stdin is a pipe this process keeps open until the child
+    /// ends, never written: its end-of-file tells the script (or the far side of ssh) that
+    /// fedplane is gone — killed, or its client stopped — so a watchdog there can act.
+    static func capture(_ executable: String, _ arguments: [String], input: URL?, timeout: Double, scratch: URL,
                         host: String, operation: String) throws(HostError) -> HostOutput {
         let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
         var stdin = input
         var held: Int32 = -1
-        if input == nil && holdInput {
+        if input == nil {
             let fifo = scratch.appendingPathComponent("in")
             // Opened read-write here first, so the child's read-only open does not block; the
             // only writer is this process (close-on-exec keeps it out of every other child).

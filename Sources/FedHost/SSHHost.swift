@@ -93,7 +93,7 @@ public struct SSHHost: Host {
         defer { try? FileManager.default.removeItem(at: scratch) }
         // The remote side runs the script with sh whatever the user's login shell is.
         let args = options() + ["--", target.host, "exec /bin/sh -c " + Shell.quote(script)]
-        let output = try HostOutput.capture(Self.sshPath, args, input: input, holdInput: true, timeout: timeout, scratch: scratch, host: label, operation: "ssh")
+        let output = try HostOutput.capture(Self.sshPath, args, input: input, timeout: timeout, scratch: scratch, host: label, operation: "ssh")
         if output.status == 255 { throw classify(output.stderr) }
         return output
     }

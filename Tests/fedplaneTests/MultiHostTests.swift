@@ -301,5 +301,39 @@ import Testing
             #expect(leftovers().isEmpty, "after destroy: \(leftovers())")
         }
     }
+
+    /// A persistent trainer on the hospitals' hosts lives as long as the run: the run's end
+    /// stops it on every host (it would otherwise outlive fedplane there).
+    @Test func persistentTrainersOnTheHostsEndWithTheRun() async throws { try await offPool { try Self().persistentBody() } }
+    func persistentBody() throws {
+        try Self.withHospitals { bed, fed, _ in
+            // A copy-only trainer in the persistent protocol, with the system python's standard
+            // library only (the hosts' /root, where a user's Python may live, is their own).
+            let script = """
+            import json, shutil, sys
+            for line in sys.stdin:
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                shutil.copyfile(r["FEDPLANE_WEIGHTS_IN"], r["FEDPLANE_WEIGHTS_OUT"])
+                with open(r["FEDPLANE_METRICS_OUT"], "w") as f:
+                    json.dump({"samples": 1, "loss": 0.5, "confusion": [[1, 0], [0, 0]], "train_samples": 10}, f)
+                sys.stdout.write(json.dumps({"id": r.get("id"), "ok": True}) + "\\n")
+                sys.stdout.flush()
+            """
+            for h in bed.hosts { try bed.place(Data(script.utf8), at: "trainer/train-fp.py", on: h) }
+            try fed.editSpec { $0.replacingOccurrences(of: "trainer: { builtin: logistic }", with: "trainer: { command: [/usr/bin/python3, /root/trainer/train-fp.py], persistent: true }") }
+            let apply = try fed.run(["apply", "--auto-approve", "--no-color"])
+            #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
+            #expect(try fed.sql("select status from runs") == "succeeded")
+            // Each hospital trained on a host that kept a persistent trainer during the run...
+            let used = bed.hosts.filter { FileManager.default.fileExists(atPath: $0.directory.appendingPathComponent(".fedplane/quickstart/hospital-\($0.name.prefix(1))/trainer").path) }
+            #expect(used.count >= 3, "persistent trainers ran on \(used.map(\.name))")
+            // ...and none is left running after it.
+            let running = bed.hosts.flatMap { h in Testbed.processesOf(namespace: h.namespace, matching: "train-fp.py").map { "\(h.name):\($0)" } }
+            #expect(running.isEmpty, "trainers still running: \(running)")
+            _ = try fed.run(["destroy", "--auto-approve"])
+        }
+    }
 }
 

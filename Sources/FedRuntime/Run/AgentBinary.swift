@@ -31,10 +31,15 @@ final class AgentBinary: @unchecked Sendable {
         installed != nil || binary.hasPrefix("/") ? binary : "../bin/\((binary as NSString).lastPathComponent)"
     }
 
+    /// Where `ensure` puts (or finds) the binary on a host.
+    func path(federationDirectory: String, installed: String?) throws -> String {
+        try installed ?? "\(federationDirectory)/bin/fedplane-\(localDigest().prefix(16))"
+    }
+
     /// The binary's path on the host (absolute, or relative to the login directory), installed
     /// unless the spec names one already there (`installed`).
     func ensure(on host: any FedHost.Host, federationDirectory: String, installed: String? = nil) throws -> String {
-        let path = try installed ?? "\(federationDirectory)/bin/fedplane-\(localDigest().prefix(16))"
+        let path = try self.path(federationDirectory: federationDirectory, installed: installed)
         let key = "\(host.label) \(path)"
         lock.lock()
         let known = ready.contains(key)

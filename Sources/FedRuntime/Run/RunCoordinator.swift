@@ -1,5 +1,6 @@
 import FedCloud
 import FedDigest
+import FedHost
 import FedHTTP
 import FedModels
 import FedOrchestrate
@@ -107,6 +108,23 @@ public struct RunCoordinator {
         return AggregationRule(method: method, trim: method == .trimmedMean ? (t.trim ?? 0.1) : nil, clipNorm: t.clipNorm)
     }
 
+    /// The persistent trainers on participants' SSH hosts: each VM's directory is checked, and
+    /// a trainer found there is stopped by the fedplane installed next to it (also while the run
+    /// is being interrupted).
+    func stopRemoteTrainers() {
+        for p in spec.participants {
+            guard let cloud = spec.cloud(named: p.cloud), cloud.provider == .ssh,
+                  let provider = environment.providers.provider("ssh.\(cloud.name)") as? SSHProvider else { continue }
+            for (_, machine) in (provider.machines[p.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let dir = provider.participantDirectory(machine, participant: p.name)
+                guard let binary = try? AgentBinary.shared.path(federationDirectory: provider.federationDirectory(machine), installed: machine.agentPath) else { continue }
+                let command = AgentBinary.command(binary, installed: machine.agentPath)
+                let script = "cd \(Shell.quote(dir)) 2>/dev/null || exit 0; [ -f trainer/trainer.json ] || exit 0; \(Shell.quote(command)) stop-trainer --workdir ."
+                ChildProcess.cleanup { _ = try? machine.host.run(script, "stop the persistent trainer", timeout: 30) }
+            }
+        }
+    }
+
     public func run(number: Int) throws -> ObservedResource {
         let config = Self.config(spec, run: number)
         if let data = config.data, case .builtin = config.trainer, data.classes.isEmpty || data.features == 0 {
@@ -153,6 +171,7 @@ public struct RunCoordinator {
                 for p in spec.participants where spec.cloud(named: p.cloud)?.provider == .local {
                     for vm in p.vms { _ = PersistentTrainer.stop(workingDirectory: local.vmDirectory(participant: p.name, vm: vm.id)) }
                 }
+                stopRemoteTrainers()
             }
         }
         let client = AggregatorClient(base: endpoint, tls: credentials.coordinator)
