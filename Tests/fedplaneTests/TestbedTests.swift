@@ -168,12 +168,14 @@ struct TestbedTests {
         try Testbed.withTestbed(["a", "b"]) { bed in
             let bytes = 5_000_000
             guard let free = mbitPerSecond(bed, bed["a"], bytes: bytes) else { return }
-            try bed.limitBandwidth(bed["a"], rate: "20mbit")
-            guard let limited = mbitPerSecond(bed, bed["a"], bytes: bytes) else { return }
+            // A limit far below what ssh manages even on a loaded machine (40 Mbit/s and more),
+            // so the comparison holds whatever else the cores are doing.
+            try bed.limitBandwidth(bed["a"], rate: "4mbit")
+            guard let limited = mbitPerSecond(bed, bed["a"], bytes: 2_000_000) else { return }
             guard let other = mbitPerSecond(bed, bed["b"], bytes: bytes) else { return }
-            print("testbed: 5 MB to a: unlimited \(Int(free)) Mbit/s, limited to 20mbit \(String(format: "%.1f", limited)) Mbit/s; b \(Int(other)) Mbit/s")
-            #expect(limited < 25, "limited to 20mbit but measured \(limited) Mbit/s")
-            #expect(limited > 5, "20mbit limit measured only \(limited) Mbit/s")
+            print("testbed: to a: unlimited \(Int(free)) Mbit/s, limited to 4mbit \(String(format: "%.1f", limited)) Mbit/s; b \(Int(other)) Mbit/s")
+            #expect(limited < 5, "limited to 4mbit but measured \(limited) Mbit/s")
+            #expect(limited > 1, "4mbit limit measured only \(limited) Mbit/s")
             #expect(free > 2 * limited, "unlimited \(free) Mbit/s vs limited \(limited)")
             #expect(other > 2 * limited, "b is not limited: \(other) Mbit/s")
             try bed.limitBandwidth(bed["a"], rate: nil)
