@@ -119,6 +119,28 @@ struct FlowerRuntimeTests {
         #expect(Self.leftovers(fed).isEmpty, "Flower processes left running: \(Self.leftovers(fed))")
     }
 
+    @Test func sigintMidRunStopsEveryFlowerProcessAndRecordsTheRunCancelled() async throws {
+        let fed = try Federation(Self.spec(runConfig: "local-epochs: 1"))
+        let mark = UUID().uuidString
+        let (p, _, err) = try fed.start(["apply", "--auto-approve"], env: ["FEDPLANE_TEST_MARK": mark])
+        defer { SignalTests.killAll(marked: mark) }
+        // Drained as it comes, so a full pipe never blocks the apply.
+        nonisolated(unsafe) var stderr = Data()
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
+        let started = fed.localRoot.appendingPathComponent("run/1/flower/flower-run-id")
+        #expect(SignalTests.until(120) { FileManager.default.fileExists(atPath: started.path) || !p.isRunning }, "the Flower run never started")
+        kill(p.processIdentifier, SIGINT)
+        #expect(SignalTests.waitForExit(p, seconds: 60), "apply did not end after SIGINT")
+        drained.wait()
+        let text = String(decoding: stderr, as: UTF8.self)
+        #expect(p.terminationStatus == 128 + SIGINT, "\(text)")
+        #expect(text.contains("interrupted by SIGINT: run.1 (Flower runtime) stopped after round"), "\(text)")
+        #expect(try fed.sql("SELECT status FROM runs WHERE run = 1") == "cancelled")
+        #expect(Self.leftovers(fed).isEmpty, "Flower processes left running: \(Self.leftovers(fed))")
+        #expect(SignalTests.processes(marked: mark).isEmpty, "processes of the apply survived: \(SignalTests.processes(marked: mark))")
+    }
+
     @Test func aMissingInterpreterIsReportedBeforeAnyProcessStarts() async throws {
         let fed = try Federation(Self.spec(runConfig: "local-epochs: 1").replacingOccurrences(of: "python: \(Self.python ?? "python3")", with: "python: /nonexistent/flwr-venv"))
         let r = try await offPool { try fed.run(["apply", "--auto-approve"]) }

@@ -67,12 +67,41 @@ enum FlowerProcesses {
         """
     }
 
+    /// On this machine it is done in-process: after a stop signal no child process (not even a
+    /// shell) may start, and that is exactly when the processes must go. On an SSH host it needs
+    /// ssh, so after a signal they are left to the next apply, which stops them by the marker
+    /// it recorded.
     static func stop(marker: String, on host: any FedHost.Host, grace: Double) {
-        _ = try? host.shell(script(marker: marker, grace: grace), input: nil, timeout: grace + 30)
+        guard host is LocalHost else {
+            _ = try? host.shell(script(marker: marker, grace: grace), input: nil, timeout: grace + 30)
+            return
+        }
+        var pids = local(marker: marker)
+        guard !pids.isEmpty else { return }
+        for p in pids { kill(p, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline {
+            pids = local(marker: marker)
+            if pids.isEmpty { return }
+            usleep(100_000)
+        }
+        for p in local(marker: marker) { kill(p, SIGKILL) }
+        let settle = Date().addingTimeInterval(2)
+        while !local(marker: marker).isEmpty && Date() < settle { usleep(50_000) }
+    }
+
+    /// Live processes of this machine whose environment holds the marker (zombies have none).
+    static func local(marker: String) -> [Int32] {
+        let needle = Array("\(markerName)=\(marker)".utf8)
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+            guard let pid = Int32(name), pid != getpid(), let env = FileManager.default.contents(atPath: "/proc/\(name)/environ") else { return nil }
+            return env.split(separator: 0).contains { $0.elementsEqual(needle) } ? pid : nil
+        }
     }
 
     /// The pids of processes still carrying the marker on a host (tests: nothing is left).
     static func running(marker: String, on host: any FedHost.Host) -> [Int] {
+        if host is LocalHost { return local(marker: marker).map(Int.init) }
         let s = "m=\(Shell.quote("\(markerName)=\(marker)")); for e in /proc/[0-9]*/environ; do grep -qzx -- \"$m\" \"$e\" 2>/dev/null && { p=${e#/proc/}; echo \"${p%/environ}\"; }; done; exit 0"
         return ((try? host.shell(s, input: nil, timeout: 30).stdout) ?? "").split(separator: "\n").compactMap { Int($0) }
     }

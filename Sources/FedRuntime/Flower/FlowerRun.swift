@@ -49,6 +49,20 @@ public struct FlowerRun {
     }
 
     public func run(number: Int) throws -> ObservedResource {
+        do {
+            return try follow(number: number)
+        } catch where Shutdown.signal != nil && !(error is Interrupted) {
+            // Whatever failed while a stop signal was ending the processes is the stop's doing.
+            let sig = Shutdown.signal ?? SIGINT
+            let config = RunCoordinator.config(spec, run: number)
+            let started = (try? store.runs().first { $0.run == number }?.started) ?? nil
+            try? recordEnd(number, config: config, startedAt: started, status: .cancelled)
+            let done = (try? store.rounds(run: number).count) ?? 0
+            throw Interrupted(signal: sig, detail: "run.\(number) (Flower runtime) stopped after round \(done) of \(spec.training.rounds) (a Flower run does not resume: the next apply runs it again from round 1)")
+        }
+    }
+
+    func follow(number: Int) throws -> ObservedResource {
         guard let flower = spec.training.flower else { throw Failure(description: "run.\(number): runtime flower needs training.flower") }
         let config = RunCoordinator.config(spec, run: number)
         let runDir = environment.localRoot.appendingPathComponent("run/\(number)/flower")
@@ -178,7 +192,7 @@ public struct FlowerRun {
             if let sig = Shutdown.signal {
                 _ = try? cli.flwr(["stop", runID, flower.federation], marker: marker, timeout: 30)
                 try recordEnd(number, config: config, startedAt: startedAt, status: .cancelled)
-                throw Interrupted(signal: sig, detail: "run.\(number) (Flower run \(runID)) stopped after round \(recorded) of \(spec.training.rounds) (a Flower run does not resume: the next apply runs it again from round 1)")
+                throw Interrupted(signal: sig, detail: "run.\(number) (Flower runtime) stopped after round \(recorded) of \(spec.training.rounds) (a Flower run does not resume: the next apply runs it again from round 1)")
             }
             let ls = try? cli.flwr(["ls", flower.federation, "--run-id", runID, "--format", "json"], marker: marker, timeout: 60)
             if let ls, let runs = (try? JSONValue.parse(ls.stdout))?["runs"], case .array(let list) = runs, let r = list.first {
