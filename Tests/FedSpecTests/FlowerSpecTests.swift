@@ -109,9 +109,13 @@ import Testing
         #expect(e.first?.hasPrefix("spec.yaml:\(m["1️⃣"].line):\(m["1️⃣"].column): training.flower.app: \(undeclared.path)/pyproject.toml does not declare fedplane-metrics-path under [tool.flwr.app.config]") == true, "\(e)")
     }
 
-    @Test func theExampleAppPassesTheCheck() {
+    @Test func theExampleAppAndItsSpecPassTheChecks() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         #expect(FlowerAppCheck.problem("examples/flower-app", specDirectory: repo) == nil)
+        let r = SpecLoader(credentialCheck: .skip).load(path: repo.appendingPathComponent("examples/flower-app/fedplane.yaml").path)
+        #expect(r.diagnostics.items.isEmpty, "\(r.diagnostics.items.map(\.rendered))")
+        let f = try #require(r.spec?.training.flower)
+        #expect(f.app == "." && r.spec?.participants.count == 3)
     }
 
     @Test func declaredKeysAreFoundOnlyAsAssignments() {
