@@ -27,7 +27,7 @@ enum FlowerPython {
 struct FlowerRuntimeTests {
     static var python: String? { FlowerPython.path }
 
-    static func spec(runConfig: String) -> String {
+    static func spec(runConfig: String, app: String = CLI.repoRoot.appendingPathComponent("examples/flower-app").path) -> String {
         """
         apiVersion: fedplane/v1
         kind: Federation
@@ -46,7 +46,7 @@ struct FlowerRuntimeTests {
           rounds: 2
           runtime: flower
           flower:
-            app: \(CLI.repoRoot.appendingPathComponent("examples/flower-app").path)
+            app: \(app)
             python: \(python ?? "python3")
             runConfig: { num-server-rounds: 2, \(runConfig) }
 
@@ -79,8 +79,18 @@ struct FlowerRuntimeTests {
     }
 
     @Test func aFlowerAppRunsToCompletionWithRoundsAndModelRecorded() async throws {
-        let fed = try Federation(Self.spec(runConfig: "local-epochs: 10"))
+        // The example as a pre-1.42 app still naming a federation in its pyproject.toml, which
+        // `flwr run` would comment out in place: the user's tree must stay as it is.
+        let scratch = try TempDir()
+        let app = scratch.url.appendingPathComponent("app")
+        try FileManager.default.copyItem(at: CLI.repoRoot.appendingPathComponent("examples/flower-app"), to: app)
+        let pyproject = app.appendingPathComponent("pyproject.toml")
+        let legacy = try String(contentsOf: pyproject, encoding: .utf8)
+            + "\n[tool.flwr.federations]\ndefault = \"local\"\n\n[tool.flwr.federations.local]\naddress = \"127.0.0.1:9093\"\ninsecure = true\n"
+        try Data(legacy.utf8).write(to: pyproject)
+        let fed = try Federation(Self.spec(runConfig: "local-epochs: 10", app: app.path))
         let r = try await offPool { try fed.run(["apply", "--auto-approve"]) }
+        #expect(try String(contentsOf: pyproject, encoding: .utf8) == legacy, "flwr run changed the user's pyproject.toml")
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stderr.contains("Flower run") && r.stderr.contains("completed"), "\(r.stderr)")
         #expect(try fed.sql("SELECT status FROM runs WHERE run = 1") == "succeeded")

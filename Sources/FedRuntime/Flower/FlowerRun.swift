@@ -171,7 +171,11 @@ public struct FlowerRun {
         try store.write { tx in
             _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .running, started: startedAt ?? tx.now))
         }
-        let submitted = try cli.flwr(["run", appDir.path, flower.federation, "--format", "json", "--run-config", runConfigFile.path], marker: marker)
+        // `flwr run` rewrites an app's pyproject.toml that still has [tool.flwr.federations]
+        // (its 1.42 migration comments the section out): it runs on a copy, never the user's tree.
+        let appCopy = runDir.appendingPathComponent("app")
+        try Self.copyApp(appDir, to: appCopy)
+        let submitted = try cli.flwr(["run", appCopy.path, flower.federation, "--format", "json", "--run-config", runConfigFile.path], marker: marker)
         let answer = (try? JSONValue.parse(submitted.stdout)) ?? .object([:])
         guard answer["success"] == .bool(true), let runID = answer["run-id"]?.stringValue else {
             let why = answer["error-message"]?.stringValue ?? submitted.tail
@@ -338,6 +342,26 @@ public struct FlowerRun {
         guard spec.training.runtime == .flower, let f = spec.training.flower else { return nil }
         let dir = FlowerAppCheck.directory(f.app, specDirectory: URL(fileURLWithPath: spec.file).deletingLastPathComponent())
         return FlowerIdentity(app: f.app, appDigest: appDigest(dir), runConfig: FlowerConfig.runConfig(f.runConfig, metricsPath: "", modelPath: "", nodes: nil))
+    }
+
+    /// Copies the app directory without hidden directories (.git, .venv) and __pycache__.
+    static func copyApp(_ source: URL, to target: URL) throws {
+        let fm = FileManager.default
+        try? fm.removeItem(at: target)
+        try fm.createDirectory(at: target, withIntermediateDirectories: true)
+        guard let walk = fm.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey, .isRegularFileKey]) else { return }
+        for case let url as URL in walk {
+            let values = try url.resourceValues(forKeys: [.isDirectoryKey, .isRegularFileKey])
+            let name = url.lastPathComponent
+            if values.isDirectory == true {
+                if name.hasPrefix(".") || name == "__pycache__" { walk.skipDescendants(); continue }
+                let relative = String(url.standardizedFileURL.path.dropFirst(source.standardizedFileURL.path.count))
+                try fm.createDirectory(at: target.appendingPathComponent(relative), withIntermediateDirectories: true)
+            } else if values.isRegularFile == true {
+                let relative = String(url.standardizedFileURL.path.dropFirst(source.standardizedFileURL.path.count))
+                try fm.copyItem(at: url, to: target.appendingPathComponent(relative))
+            }
+        }
     }
 
     /// SHA-256 over the app's .py and .toml files (relative path and content, sorted by path).
