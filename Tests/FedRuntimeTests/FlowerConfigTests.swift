@@ -52,12 +52,16 @@ import Testing
             not json
             {"round": 2, "f1": 0.9, "precision": 0.8, "recall": 1}
             {"round": 0}
+            {"final": true, "accuracy": 0.93, "participants": 2}
             {"round": 3, "loss": 0.3
             """
-        #expect(FlowerMetrics.parse(text) == [
+        let lines = FlowerMetrics.parse(text)
+        #expect(lines == [
             .init(round: 1, loss: 0.69, accuracy: 0.5, precision: nil, recall: nil, f1: nil, participants: 2, samples: 320),
             .init(round: 2, loss: nil, accuracy: nil, precision: 0.8, recall: 1, f1: 0.9, participants: nil, samples: nil),
+            .init(round: 0, loss: nil, accuracy: 0.93, precision: nil, recall: nil, f1: nil, participants: 2, samples: nil, final: true),
         ])
+        #expect(lines.last?.metrics.canonical == #"{"accuracy":0.93,"participants":2}"#)
     }
 
     @Test func aMissingInterpreterOrMissingFlwrIsNamedWithHostAndCommand() throws {

@@ -100,6 +100,9 @@ struct FlowerRuntimeTests {
         #expect(acc.count == 2 && acc[1] > acc[0], "\(acc)")
         let id = try fed.sql("SELECT id FROM models WHERE run = 1 AND round = 2")
         #expect(id.count == 64)
+        // The final model carries its own metrics (the app's final evaluation): `models best` picks it.
+        let best = try fed.run(["models", "best", "--json"])
+        #expect(best.status == 0 && best.stdout.contains(id), "\(best.stdout)\(best.stderr)")
         let list = try fed.run(["models", "list"])
         #expect(list.status == 0 && list.stdout.contains(String(id.prefix(12))), "\(list.stdout)\(list.stderr)")
         // The pulled model loads in NumPy with the example's shapes.

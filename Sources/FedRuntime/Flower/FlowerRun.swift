@@ -237,10 +237,17 @@ public struct FlowerRun {
             throw Failure(description: "run.\(number): the model the Flower app wrote is not a safetensors file fedplane can read: \(error)")
         }
         let modelID = try ModelStore(root: environment.modelRoot).put(modelBytes)
+        // The final model's own metrics, when the ServerApp measured it (else none: the rounds'
+        // metrics belong to the models that entered them).
+        let finalMetrics = (try? link.read(metricsPath)).flatMap { FlowerMetrics.parse(String(decoding: $0 ?? [], as: UTF8.self)).last { $0.final } }
         try store.write { tx in
             _ = try tx.recordModel(ModelRecord(id: modelID, run: number, round: spec.training.rounds, configHash: config.configHash,
-                                               sizeBytes: modelBytes.count, metrics: JSONValue.object([:]).canonical, created: tx.now))
+                                               sizeBytes: modelBytes.count, metrics: (finalMetrics?.metrics ?? .object([:])).canonical, created: tx.now))
             _ = try tx.recordRun(RunRecord(run: number, configHash: config.configHash, status: .succeeded, started: startedAt ?? tx.now, finished: tx.now))
+        }
+        if let m = finalMetrics {
+            func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+            progress("final model (flower): \(m.participants.map(String.init) ?? "-") participants, loss \(f(m.loss)), accuracy \(f(m.accuracy)), F1 \(f(m.f1))")
         }
         progress("run \(number): Flower run \(runID) completed: \(recorded) rounds recorded, final model \(modelID.prefix(12)) in the registry, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         var portsJSON: [String: JSONValue] = [:]
@@ -262,7 +269,7 @@ public struct FlowerRun {
     func recordRounds(_ number: Int, from link: FlowerSite, path: String, after: Int, since last: inout Date) throws -> Int {
         guard let bytes = try? link.read(path) else { return after }
         var done = after
-        for line in FlowerMetrics.parse(String(decoding: bytes, as: UTF8.self)) where line.round > done {
+        for line in FlowerMetrics.parse(String(decoding: bytes, as: UTF8.self)) where !line.final && line.round > done {
             let now = Date()
             try store.write { tx in
                 _ = try tx.recordRound(RoundRecord(run: number, round: line.round, participants: line.participants ?? 0, loss: line.loss,
@@ -394,14 +401,29 @@ enum FlowerMetrics {
         var round: Int
         var loss, accuracy, precision, recall, f1: Double?
         var participants, samples: Int?
+        /// The final model's own metrics (`"final": true`; round is 0).
+        var final = false
+
+        /// The metrics object recorded with a model (as the built-in runtime's).
+        var metrics: JSONValue {
+            var o: [String: JSONValue] = [:]
+            for (k, v) in [("loss", loss), ("accuracy", accuracy), ("precision", precision), ("recall", recall), ("f1", f1)] {
+                if let v { o[k] = .number(v) }
+            }
+            if let participants { o["participants"] = .number(Double(participants)) }
+            return .object(o)
+        }
     }
 
     static func parse(_ text: String) -> [Line] {
         text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { raw in
-            guard raw.hasSuffix("}"), let v = try? JSONValue.parse(String(raw)), let r = v["round"]?.numberValue, r >= 1, r == r.rounded() else { return nil }
+            guard raw.hasSuffix("}"), let v = try? JSONValue.parse(String(raw)) else { return nil }
+            let final = v["final"] == .bool(true)
+            let round = v["round"]?.numberValue ?? 0
+            guard final || (round >= 1 && round == round.rounded() && round < 1e9) else { return nil }
             func d(_ k: String) -> Double? { v[k]?.numberValue.flatMap { $0.isFinite ? $0 : nil } }
-            return Line(round: Int(r), loss: d("loss"), accuracy: d("accuracy"), precision: d("precision"), recall: d("recall"), f1: d("f1"),
-                        participants: d("participants").map { Int($0) }, samples: d("samples").map { Int($0) })
+            return Line(round: final ? 0 : Int(round), loss: d("loss"), accuracy: d("accuracy"), precision: d("precision"), recall: d("recall"), f1: d("f1"),
+                        participants: d("participants").map { Int($0) }, samples: d("samples").map { Int($0) }, final: final)
         }
     }
 }

@@ -1,4 +1,5 @@
-"""The ClientApp: evaluates the global model it receives on its held-out data, then trains on it.
+"""The ClientApp: evaluates the global model it receives on its held-out data, then trains on it;
+`evaluate` measures the final model once, after the last round.
 
 Reporting the received model's metrics with the update (and skipping Flower's separate evaluate
 phase) costs one message phase per round instead of two; fedplane's built-in runtime measures the
@@ -24,3 +25,11 @@ def train(msg: Message, context: Context) -> Message:
     updated = task.train(weights, x, y, int(context.run_config["local-epochs"]), float(context.run_config["learning-rate"]))
     metrics = MetricRecord({**measured, "num-examples": len(x)})
     return Message(RecordDict({"arrays": ArrayRecord(updated), "metrics": metrics}), reply_to=msg)
+
+
+@app.evaluate()
+def evaluate(msg: Message, context: Context) -> Message:
+    node = context.node_config
+    _, (xt, yt) = task.load_partition(int(node["partition-id"]), int(node["num-partitions"]), str(node.get("data-path", "")))
+    measured = task.evaluate(msg.content["arrays"].to_numpy_ndarrays(), xt, yt)
+    return Message(RecordDict({"metrics": MetricRecord({**measured, "num-examples": len(xt)})}), reply_to=msg)

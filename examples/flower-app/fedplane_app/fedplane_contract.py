@@ -6,7 +6,8 @@ to the second as safetensors (what fedplane's model registry stores). Both are n
 paths are empty (the app running outside fedplane).
 
 A round line: {"round": 1, "loss": 0.52, "accuracy": 0.81, "precision": …, "recall": …,
-"f1": …, "participants": 3, "samples": 480}; every key but "round" is optional.
+"f1": …, "participants": 3, "samples": 480}; every key but "round" is optional. Optionally one
+line {"final": true, ...} with the final model's own metrics (recorded with it in the registry).
 """
 
 import json
@@ -21,6 +22,19 @@ def write_round(run_config, round_number: int, metrics: dict) -> None:
     if not path:
         return
     line = {"round": int(round_number)}
+    for key, value in metrics.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            line[key] = float(value) if key not in ("participants", "samples") else int(value)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line, sort_keys=True) + "\n")
+
+
+def write_final(run_config, metrics: dict) -> None:
+    """The final model's own metrics: a line {"final": true, ...} fedplane records with the model."""
+    path = str(run_config.get("fedplane-metrics-path", ""))
+    if not path:
+        return
+    line = {"final": True}
     for key, value in metrics.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             line[key] = float(value) if key not in ("participants", "samples") else int(value)

@@ -1,6 +1,6 @@
 """The ServerApp: FedAvg over every node, reporting to fedplane through its contract."""
 
-from flwr.app import ArrayRecord, Context, MetricRecord
+from flwr.app import ArrayRecord, ConfigRecord, Context
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg
 
@@ -40,7 +40,18 @@ def main(grid: Grid, context: Context) -> None:
     nodes = max(1, int(config.get("fedplane-nodes", 1)))
     strategy = ReportingFedAvg(config, fraction_train=1.0, fraction_evaluate=0.0,
                                min_train_nodes=nodes, min_available_nodes=nodes)
-    result = strategy.start(grid=grid, initial_arrays=ArrayRecord(task.initial_weights()),
-                            num_rounds=int(config["num-server-rounds"]))
+    rounds = int(config["num-server-rounds"])
+    result = strategy.start(grid=grid, initial_arrays=ArrayRecord(task.initial_weights()), num_rounds=rounds)
     w, b = result.arrays.to_numpy_ndarrays()
     fedplane_contract.write_model(config, {"weight": w, "bias": b})
+
+    # One evaluation of the final model on every node, so it carries metrics of its own.
+    final = FedAvg(fraction_train=0.0, fraction_evaluate=1.0, min_evaluate_nodes=nodes, min_available_nodes=nodes)
+    replies = list(grid.send_and_receive(messages=final.configure_evaluate(rounds + 1, result.arrays, ConfigRecord(), grid)))
+    ok = [r for r in replies if not r.has_error()]
+    metrics = final.aggregate_evaluate(rounds + 1, replies) if ok else None
+    if metrics:
+        line = dict(metrics)
+        line["participants"] = len(ok)
+        line["samples"] = int(line.pop("num-examples", 0))
+        fedplane_contract.write_final(config, line)
