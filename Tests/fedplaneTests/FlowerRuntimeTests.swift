@@ -3,8 +3,8 @@ import Testing
 
 /// `training.runtime: flower` end to end on the embedded local provider: the real fedplane
 /// binary applies a spec running examples/flower-app with a real Flower SuperLink and SuperNodes
-/// on 127.0.0.1 (flwr 1.42.0, offline). Needs a Python with flwr==1.42.0 and numpy: python3, or
-/// FEDPLANE_TEST_FLOWER_PYTHON (.ci/run installs flwr into python3).
+/// on 127.0.0.1 (flwr 1.42.0, offline). Needs a Python with flwr==1.42.0 and numpy:
+/// FEDPLANE_TEST_FLOWER_PYTHON (.ci/run makes a venv for it), else python3.
 /// The Python the Flower tests use, when it has flwr 1.42.0 and numpy.
 enum FlowerPython {
     static let candidate = ProcessInfo.processInfo.environment["FEDPLANE_TEST_FLOWER_PYTHON"] ?? "python3"
@@ -20,7 +20,7 @@ enum FlowerPython {
         return p.terminationStatus == 0 ? candidate : nil
     }()
 
-    static let skipMessage: Comment = "flwr 1.42.0 is not importable with \(candidate): run `\(candidate) -m pip install flwr==1.42.0 numpy` (as .ci/run does) or set FEDPLANE_TEST_FLOWER_PYTHON"
+    static let skipMessage: Comment = "flwr 1.42.0 is not importable with \(candidate): make a venv with it (`python3 -m venv /opt/fedplane-flwr && /opt/fedplane-flwr/bin/pip install flwr==1.42.0 numpy`) and set FEDPLANE_TEST_FLOWER_PYTHON=/opt/fedplane-flwr/bin/python3, as .ci/run does"
 }
 
 @Suite(.serialized, .enabled(if: FlowerPython.path != nil, FlowerPython.skipMessage))
