@@ -117,6 +117,14 @@ struct FlowerRuntimeTests {
             """, out.path])
         #expect(check.trimmingCharacters(in: .whitespacesAndNewlines) == "[8] [1] True", "\(check)")
         #expect(Self.leftovers(fed).isEmpty, "Flower processes left running: \(Self.leftovers(fed))")
+        // The SuperLink's private key is referenced by path, never copied into the state, the
+        // run's files or the logs.
+        let key = try String(contentsOf: fed.dir.url.appendingPathComponent(".fedplane/quickstart-pki/aggregator.key"), encoding: .utf8)
+        let body = try #require(key.split(separator: "\n").first { !$0.hasPrefix("-----") && $0.count >= 40 })
+        #expect(try fed.sql("SELECT count(*) FROM resources WHERE attributes LIKE '%\(body.prefix(40))%'") == "0")
+        let runFiles = FileManager.default.enumerator(atPath: fed.localRoot.path)?.allObjects as? [String] ?? []
+        let holding = runFiles.filter { ((try? String(contentsOf: fed.localRoot.appendingPathComponent($0), encoding: .utf8)) ?? "").contains(String(body)) }
+        #expect(holding.isEmpty, "the aggregator's key is in \(holding)")
         // The logs are kept: the SuperLink's on the aggregator's host, each SuperNode's on its VM.
         let logs = (FileManager.default.enumerator(atPath: fed.localRoot.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".log") }
         #expect(logs.contains { $0.hasSuffix("superlink.log") } && logs.filter { $0.hasSuffix("supernode.log") }.count == 2, "\(logs)")
