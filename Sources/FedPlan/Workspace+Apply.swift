@@ -23,7 +23,12 @@ extension Workspace {
                               progress: progress)
         let coordinator = RunCoordinator(environment: RunEnvironment(spec: spec, localRoot: localRoot, modelRoot: modelRoot, pki: pki, providers: providers),
                                          store: store, progress: progress)
-        applier.train = { change in try coordinator.run(number: RunPlanning.number(change.address)) }
+        let flower = FlowerRun(environment: coordinator.environment, store: store, progress: progress)
+        let runtime = spec.training.runtime
+        applier.train = { change in
+            let number = RunPlanning.number(change.address)
+            return runtime == .flower ? try flower.run(number: number) : try coordinator.run(number: number)
+        }
         return try applier.apply(plan)
     }
 }

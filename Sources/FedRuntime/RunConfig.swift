@@ -61,6 +61,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// (`PersistentTrainer`); nil otherwise, so one-shot runs keep the configuration hash they
     /// had before the mode existed.
     public var persistentTrainer: Bool?
+    /// `training.runtime: flower`: the Flower app and its run config; nil for the built-in
+    /// runtime, so its runs keep the configuration hash they had before Flower runs existed.
+    public var flower: FlowerIdentity?
 
     public init(federation: String, run: Int, trainer: TrainerSpec, hyperparameters: Hyperparameters,
                 participants: [String], dataSeed: UInt64, initialModel: String? = nil, data: ParticipantDataSpec? = nil,

@@ -51,6 +51,7 @@ public struct SpecLoader: Sendable {
             let dir = directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             CredentialReferenceCheck(spec: spec, ctx: ctx, mode: credentialCheck, environment: environment,
                                      specDirectory: dir).run()
+            FlowerAppReferenceCheck(spec: spec, ctx: ctx, specDirectory: dir).run()
         }
         let spec = ctx.diagnostics.hasErrors ? nil : decoded
         return SpecLoadResult(spec: spec, diagnostics: ctx.diagnostics)

@@ -57,7 +57,7 @@ import Testing
           1️⃣minParticpants: 2
 
         """), [
-            ("1️⃣", "training.minParticpants", "unknown field \"minParticpants\" (did you mean \"minParticipants\"?); known fields here: model, trainer, strategy, rounds, epochs, batchSize, learningRate, minParticipants, retry, roundDeadline, trim, clipNorm, classes, features"),
+            ("1️⃣", "training.minParticpants", "unknown field \"minParticpants\" (did you mean \"minParticipants\"?); known fields here: model, trainer, strategy, rounds, epochs, batchSize, learningRate, minParticipants, retry, roundDeadline, trim, clipNorm, classes, features, runtime, flower"),
         ])
     }
 

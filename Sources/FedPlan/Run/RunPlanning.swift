@@ -40,6 +40,9 @@ public enum RunPlanning {
                 "initialModel": .string(config.initialModel ?? "the trainer's seeded initial weights")]
             // Only a robust rule shows: FedAvg runs keep the inputs (and plans) they had before.
             .merging(h.aggregation.map { ["aggregation": .string($0.label)] } ?? [:]) { a, _ in a }
+            // A Flower run shows its app and run config (what changes it); built-in runs keep their inputs.
+            .merging(config.flower.map { ["trainer": .string("flower:\($0.app)"), "flowerApp": .string($0.appDigest),
+                                          "flowerRunConfig": .string($0.runConfig.split(separator: "\n").filter { !$0.hasPrefix("fedplane-") }.joined(separator: "; "))] } ?? [:]) { _, b in b }
     }
 
     /// The run resources of the desired graph.

@@ -41,7 +41,7 @@ public struct RunEnvironment: Sendable {
 /// before training on it, so round r's metrics belong to the model of round r − 1; after the last
 /// round an evaluation-only pass measures the final model.
 public struct RunCoordinator {
-    let environment: RunEnvironment
+    public let environment: RunEnvironment
     let store: StateStore
     let progress: (String) -> Void
 
@@ -75,7 +75,7 @@ public struct RunCoordinator {
         case .builtin(let b): trainer = .builtin(b.rawValue)
         case .command(let argv): trainer = .command(argv)
         }
-        return RunConfig(
+        var config = RunConfig(
             federation: spec.metadata.name, run: run, trainer: trainer,
             hyperparameters: .init(rounds: t.rounds, epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate,
                                    strategy: t.strategy.rawValue, minParticipants: t.minParticipants, seed: spec.aggregator.optimizer.seed,
@@ -83,6 +83,8 @@ public struct RunCoordinator {
             participants: spec.participants.map(\.name), dataSeed: spec.aggregator.optimizer.seed,
             initialModel: modelFile(spec).flatMap { try? ReferencedFile.read($0, kind: .model) }.map { "sha256:" + SHA256.hex($0) },
             data: participantData(spec), persistentTrainer: t.persistentTrainer)
+        config.flower = FlowerRun.identity(spec)
+        return config
     }
 
     /// The participants' own data, when the spec gives it (validation makes it all or none).

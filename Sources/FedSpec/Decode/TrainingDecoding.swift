@@ -5,7 +5,8 @@ extension SpecDecoder {
     /// Best-effort like the other sections: a failed field keeps its default (its error recorded).
     func decodeTraining(_ f: Field, participantCount: Int) -> TrainingSpec? {
         guard let m = f.mapping(["model", "trainer", "strategy", "rounds", "epochs", "batchSize", "learningRate",
-                                 "minParticipants", "retry", "roundDeadline", "trim", "clipNorm", "classes", "features"]) else { return nil }
+                                 "minParticipants", "retry", "roundDeadline", "trim", "clipNorm", "classes", "features",
+                                 "runtime", "flower"]) else { return nil }
         var t = Self.placeholderTraining
         t.minParticipants = max(1, participantCount)
         if let v = m["model"].flatMap(decodeModelFile) { t.model = v }
@@ -40,6 +41,7 @@ extension SpecDecoder {
         if let df = m["roundDeadline"], let v = df.unit(TimeSpan.parse) {
             if v.milliseconds > 0 { t.roundDeadline = v } else { df.error("expected a positive duration, got \(df.got)") }
         }
+        decodeRuntime(m, into: &t)
         return t
     }
 

@@ -22,6 +22,15 @@ public struct TrainingSpec: Sendable {
     /// `trainer: { command: [...], persistent: true }`: the program starts once per run on each
     /// VM and takes the rounds over a line protocol (examples/numpy-trainer/README.md).
     public var persistentTrainer = false
+    /// Who runs the rounds: fedplane's own aggregator and agents, or a Flower app (a SuperLink
+    /// where the aggregator is placed, a SuperNode on each participant's VM).
+    public var runtime: Runtime = .builtin
+    /// `training.flower`, with `runtime: flower` only.
+    public var flower: FlowerSpec?
+
+    public enum Runtime: String, Sendable, CaseIterable {
+        case builtin, flower
+    }
 
     public struct ModelFile: Sendable, Hashable {
         public var file: String?
@@ -72,4 +81,45 @@ public struct ModelSelection: Sendable, Hashable {
     public var metric: Metric
     public var goal: Goal
     public var constraints: [Constraint]
+}
+
+/// `training.flower`: the user's Flower app and how to run it.
+public struct FlowerSpec: Sendable, Hashable {
+    /// The app directory (with its pyproject.toml) as written in the spec; relative to the spec.
+    public var app: String
+    public var appMark: SourceMark?
+    /// The SuperLink connection name fedplane writes to $FLWR_HOME/config.toml and runs against.
+    public var federation: String
+    /// Run-config overrides passed to `flwr run --run-config`, in spec order.
+    public var runConfig: [RunConfigEntry]
+    /// The Python interpreter with flwr (and the app's dependencies) on every host, or a venv
+    /// directory; a bare name is looked up on the host's PATH.
+    public var python: String
+
+    public static let defaultFederation = "fedplane"
+    public static let defaultPython = "python3"
+    /// The one Flower version fedplane drives (1.42 moved ports and connection settings).
+    public static let flwrVersion = "1.42.0"
+
+    public struct RunConfigEntry: Sendable, Hashable {
+        public var key: String
+        public var value: Value
+        public init(key: String, value: Value) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public enum Value: Sendable, Hashable {
+        case string(String), integer(Int), number(Double), bool(Bool)
+    }
+
+    public init(app: String, appMark: SourceMark? = nil, federation: String = defaultFederation, runConfig: [RunConfigEntry] = [],
+                python: String = defaultPython) {
+        self.app = app
+        self.appMark = appMark
+        self.federation = federation
+        self.runConfig = runConfig
+        self.python = python
+    }
 }
