@@ -9,16 +9,18 @@ extension Workspace {
     /// One AWS provider, for the spec's first aws cloud (the provider set is keyed by kind; one
     /// per cloud comes with the per-cloud provider set). Its default region is the recorded
     /// aggregator's (read and delete need it); a create names its region itself.
-    static func cloudProviders(spec: Spec, specPath: String, statePath: URL, environment: [String: String]) -> [any Provider] {
+    static func cloudProviders(spec: Spec, specPath: String, statePath: URL, source: StateSource,
+                               environment: [String: String]) -> [any Provider] {
         guard let cloud = spec.clouds.first(where: { $0.provider == .aws }) else { return [] }
-        let path = statePath.path, federation = spec.metadata.name
-        let recorded = FileManager.default.fileExists(atPath: path)
-            ? (try? StateStore.openForReading(path: path, federation: federation).snapshot()) : nil
+        let federation = spec.metadata.name
+        let recorded = (try? source.exists(federation: federation)) == true
+            ? (try? source.open(federation: federation, create: false, forReading: true).snapshot()) : nil
         let region = recorded?.resource(at: "aggregator.main").flatMap { RecordedResource($0).inputs["region"]?.stringValue } ?? "us-east-1"
         var settings = AWSProvider.Settings(
             cloud: cloud, region: region, federation: federation,
             // Read when used: the first apply creates the state (and its lineage) after this.
-            lineage: { FileManager.default.fileExists(atPath: path) ? (try? StateStore.openForReading(path: path, federation: federation).snapshot().lineage) : nil },
+            lineage: { (try? source.exists(federation: federation)) == true
+                ? (try? source.open(federation: federation, create: false, forReading: true).snapshot().lineage) : nil },
             keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
             specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
         settings.participantCIDRs = environment["FEDPLANE_AWS_PARTICIPANT_CIDRS"].map { $0.split(separator: ",").map(String.init) } ?? []

@@ -13,7 +13,12 @@ public struct Workspace: Sendable {
     public let specPath: String
     public let spec: Spec
     public let specDigest: String
+    /// The SQLite state file, or with a PostgreSQL state the default file path that anchors this
+    /// machine's local files (keys, models, working directories), which stay files either way.
     public let statePath: String
+    /// Where the state is: `statePath`, or a PostgreSQL database (`--state postgres://…`,
+    /// `FEDPLANE_STATE`).
+    public let stateSource: StateSource
     public let localRoot: URL
     public let catalog: Catalog
     public let providers: ProviderSet
@@ -47,14 +52,17 @@ public struct Workspace: Sendable {
         let (warnings, credentialProblems) = try CredentialScope.split(result.diagnostics.warnings, spec: spec, catalog: catalog,
                                                                        required: credentialCheck == .require)
         let bytes = (try? ReferencedFile.read(specPath, kind: .spec)) ?? []
-        let state = statePath.map { URL(fileURLWithPath: $0) }
+        let given = statePath ?? environment["FEDPLANE_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+        let source = given.map(StateSource.init)
+        let state = given.flatMap { PostgresURL.isPostgres($0) ? nil : URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
-                         statePath: state.path, localRoot: root, catalog: catalog,
+                         statePath: state.path, stateSource: source ?? .sqlite(path: state.path), localRoot: root, catalog: catalog,
                          providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki).all
-                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, environment: environment)),
+                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: source ?? .sqlite(path: state.path),
+                                                                 environment: environment)),
                          warnings: warnings, credentialProblems: credentialProblems)
     }
 
@@ -67,7 +75,12 @@ public struct Workspace: Sendable {
                       federation: federation)
     }
 
-    public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
+    public var stateExists: Bool {
+        switch stateSource {
+        case .sqlite(let path): return FileManager.default.fileExists(atPath: path)
+        case .postgres: return (try? stateSource.exists(federation: spec.metadata.name)) ?? false
+        }
+    }
 
     /// Where global models are kept, content-addressed, next to the state.
     public var modelRoot: URL {
@@ -77,7 +90,12 @@ public struct Workspace: Sendable {
     /// Opens the state; nil when it does not exist and `create` is false (a first plan reads an
     /// empty state without writing anything). Without `create` (the reading commands), a state
     /// in a directory that cannot be written opens read-only.
-    public func openState(create: Bool) throws -> StateStore? {
+    public func openState(create: Bool) throws -> (any StateBackend)? {
+        if case .postgres(let url) = stateSource {
+            if try !create && !stateSource.exists(federation: spec.metadata.name) { return nil }
+            if create { try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path) }
+            return try PostgresStateStore.open(url: url, federation: spec.metadata.name, create: create)
+        }
         if !create && !stateExists { return nil }
         if !create {
             let store = try StateStore.openForReading(path: statePath, federation: spec.metadata.name)

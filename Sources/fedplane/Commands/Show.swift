@@ -18,7 +18,7 @@ extension Fedplane {
         func run() throws {
             try StateLocation(spec: spec, statePath: state.path).use { store in
                 let snapshot = try store.snapshot()
-                let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
+                let live = AggregatorLiveness(statePath: try StateLocation(spec: spec, statePath: state.path).localStatePath(), federation: snapshot.federation)
                 if output.json {
                     print(StateView.json(snapshot, liveness: live).canonical)
                 } else {
@@ -44,7 +44,7 @@ struct StateLocation {
     }
 
     /// Runs `body` with the open state, reporting any error the way commands do.
-    func use(_ body: (StateStore) throws -> Void) throws {
+    func use(_ body: (any StateBackend) throws -> Void) throws {
         try Failure.reporting(specPath: spec.file) {
             let store = try open()
             defer { store.close() }
@@ -52,7 +52,13 @@ struct StateLocation {
         }
     }
 
-    func open() throws -> StateStore {
+    func open() throws -> any StateBackend {
+        if let path = statePath, PostgresURL.isPostgres(path) {
+            // The federation comes from the spec: a database holds many.
+            let ws = try Workspace.load(specPath: spec.file, statePath: path, credentialCheck: .skip)
+            guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.stateSource.description) }
+            return store
+        }
         if let path = statePath {
             guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
             return try StateStore.openForReading(path: path, federation: try federationName(at: path))
@@ -60,6 +66,13 @@ struct StateLocation {
         let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
         guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
         return store
+    }
+
+    /// The state file, or with a PostgreSQL state the default file path next to the spec that
+    /// anchors local files (the aggregator's working directory).
+    func localStatePath() throws -> String {
+        if let path = statePath, !PostgresURL.isPostgres(path) { return path }
+        return try Workspace.load(specPath: spec.file, statePath: statePath, credentialCheck: .skip).statePath
     }
 
     /// With only `--state` given, the federation is whatever the file says (no spec to compare).

@@ -46,7 +46,7 @@ extension Fedplane {
                     }
                     let one = StateSnapshot(lineage: snapshot.lineage, serial: snapshot.serial, federation: snapshot.federation,
                                             resources: [r], assignments: [], cursors: [:])
-                    let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
+                    let live = AggregatorLiveness(statePath: try StateLocation(spec: spec, statePath: state.path).localStatePath(), federation: snapshot.federation)
                     if output.json {
                         if case .array(let items)? = StateView.json(one, liveness: live)["resources"], let first = items.first { print(first.canonical) }
                     } else {
