@@ -9,7 +9,12 @@ import Foundation
 /// with a password (scram-sha-256), so the tests exercise real password authentication and can
 /// check the password never leaks.
 public final class PostgresServer: @unchecked Sendable {
-    public static let binaries = "/usr/lib/postgresql/15/bin"
+    /// Debian's newest installed server (`/usr/lib/postgresql/<major>/bin`).
+    public static let binaries: String = {
+        let root = "/usr/lib/postgresql"
+        let majors = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        return "\(root)/\(majors.last ?? 15)/bin"
+    }()
     /// The `fedplane` role's password: tests look for it in every output.
     public static let password = "canary-Pw-7f3e91d2"
     public let port: Int
@@ -91,7 +96,7 @@ public final class PostgresServer: @unchecked Sendable {
         }
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         stop()
-        throw Failure(description: "postgres did not start on 127.0.0.1:\(port) (is Debian's postgresql 15 installed?): \(text)")
+        throw Failure(description: "postgres did not start on 127.0.0.1:\(port) (is Debian's postgresql installed?): \(text)")
     }
 
     /// Stops the server (fast shutdown) and removes its directory.

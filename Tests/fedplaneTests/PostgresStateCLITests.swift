@@ -101,3 +101,19 @@ import Testing
         #expect(r.stderr.contains("password authentication failed"), "\(r.stderr)")
     }
 }
+
+extension PostgresStateCLITests {
+    @Test func stateMigrateMovesAnAppliedFederationToPostgres() throws {
+        let s = try Shared()
+        #expect(try s.f.run(["apply", "--auto-approve"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: s.f.statePath))
+        let r = try s.f.run(["state", "migrate", "--to", s.url])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Verified: row counts and digest"), "\(r.stdout)")
+        s.noPassword(r)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: s.f.statePath)) == before, "the source was changed")
+        // The migrated state is the same world: nothing to do.
+        let plan = try s.f.run(["plan", "--detailed-exitcode"], env: s.env)
+        #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+    }
+}

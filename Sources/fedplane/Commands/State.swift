@@ -13,7 +13,7 @@ extension Fedplane {
             Every apply first copies the state to <state>.backup. If the state file is damaged, \
             fedplane refuses to touch it and says how to restore that copy.
             """,
-            subcommands: [List.self, ShowResource.self, Remove.self]
+            subcommands: [List.self, ShowResource.self, Remove.self, Migrate.self]
         )
 
         struct List: ParsableCommand {
