@@ -8,14 +8,27 @@ import Foundation
 extension Fedplane {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the recorded state of the federation.",
-            discussion: "Each resource lists its inputs (what the spec asked for) and what was observed at its provider; the aggregator's status says whether its process is running now.")
+            abstract: "Show the recorded state of the federation, or a saved plan.",
+            discussion: "Each resource lists its inputs (what the spec asked for) and what was observed at its provider; the aggregator's status says whether its process is running now. With a plan file (from `plan --out`), shows that plan: as the diff, --json, or --markdown (a compact summary for a pull-request comment).")
 
         @OptionGroup var spec: SpecOptions
         @OptionGroup var state: StatePathOptions
         @OptionGroup var output: OutputOptions
 
+        @Argument(help: ArgumentHelp("A plan saved with `fedplane plan --out` to show instead of the state.", valueName: "plan-file"))
+        var planFile: String?
+
+        @Flag(name: .customLong("markdown"), help: "With a plan file: print a compact Markdown summary.")
+        var markdown = false
+
         func run() throws {
+            if let planFile {
+                try Failure.reporting(specPath: spec.file) {
+                    let plan = try PlanFile.decode(Data(try ReferencedFile.read(planFile, kind: .plan)), path: planFile).plan
+                    if markdown { print(MarkdownPlanRenderer().render(plan), terminator: "") } else { PlanView.print(plan, output) }
+                }
+                return
+            }
             try StateLocation(spec: spec, statePath: state.path).use { store in
                 let snapshot = try store.snapshot()
                 let live = AggregatorLiveness(statePath: try StateLocation(spec: spec, statePath: state.path).localStatePath(), federation: snapshot.federation)
