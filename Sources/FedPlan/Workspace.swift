@@ -27,6 +27,8 @@ public struct Workspace: Sendable {
     /// With `.require`: the credential problem of each cloud that has one. A cloud the plan
     /// touches must have none; the others were only warned about.
     let credentialProblems: [String: Diagnostic]
+    /// Why the spec's `state:` cannot be used here (its variable is unset); opening the state throws it.
+    var stateProblem: PlanErrors? = nil
 
     /// Loads and validates the spec. Throws `Diagnostics` when it has errors.
     public static func load(specPath: String, statePath: String?, credentialCheck: CredentialCheck,
@@ -52,7 +54,16 @@ public struct Workspace: Sendable {
         let (warnings, credentialProblems) = try CredentialScope.split(result.diagnostics.warnings, spec: spec, catalog: catalog,
                                                                        required: credentialCheck == .require)
         let bytes = (try? ReferencedFile.read(specPath, kind: .spec)) ?? []
-        let given = statePath ?? environment["FEDPLANE_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+        // --state, then FEDPLANE_STATE, then the spec's `state:`, then the default file.
+        var given = statePath ?? environment["FEDPLANE_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+        // A spec naming an unset variable still validates (a pull request's pipeline may have no
+        // secrets); only opening the state reports it.
+        var stateProblem: PlanErrors?
+        if given == nil, let configured = spec.state {
+            do {
+                given = try Self.configuredState(configured, specDirectory: specURL.deletingLastPathComponent(), environment: environment)
+            } catch let e as PlanErrors { stateProblem = e }
+        }
         let source = given.map(StateSource.init)
         let state = given.flatMap { PostgresURL.isPostgres($0) ? nil : URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
@@ -63,7 +74,27 @@ public struct Workspace: Sendable {
                          providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki).all
                                                 + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: source ?? .sqlite(path: state.path),
                                                                  environment: environment)),
-                         warnings: warnings, credentialProblems: credentialProblems)
+                         warnings: warnings, credentialProblems: credentialProblems, stateProblem: stateProblem)
+    }
+
+    /// The state the spec's `state:` names: a file relative to the spec, or the URL in the
+    /// environment variable it references (an unset variable is an error, not a quiet fallback
+    /// to a local file that would plan everything anew).
+    static func configuredState(_ state: StateSpec, specDirectory: URL, environment: [String: String]) throws -> String? {
+        switch state.backend {
+        case .sqlite:
+            return state.path.map { $0.hasPrefix("/") ? $0 : specDirectory.appendingPathComponent($0).path }
+        case .postgres:
+            guard let name = state.urlVariable, let url = environment[name], !url.isEmpty else {
+                throw PlanErrors([PlanError(mark: state.mark, path: "state.url",
+                                            message: "the environment variable \(state.urlVariable ?? "") is not set; it must hold the postgres:// URL of the state database")])
+            }
+            guard PostgresURL.isPostgres(url) else {
+                throw PlanErrors([PlanError(mark: state.mark, path: "state.url",
+                                            message: "the environment variable \(name) does not hold a postgres:// or postgresql:// URL")])
+            }
+            return url
+        }
     }
 
     /// The federation's CA, certificates and keys (0700; keys 0600), next to the state.
@@ -91,6 +122,7 @@ public struct Workspace: Sendable {
     /// empty state without writing anything). Without `create` (the reading commands), a state
     /// in a directory that cannot be written opens read-only.
     public func openState(create: Bool) throws -> (any StateBackend)? {
+        if let stateProblem { throw stateProblem }
         if case .postgres(let url) = stateSource {
             if try !create && !stateSource.exists(federation: spec.metadata.name) { return nil }
             if create { try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path) }

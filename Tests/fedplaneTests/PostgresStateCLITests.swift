@@ -117,3 +117,28 @@ extension PostgresStateCLITests {
         #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
     }
 }
+
+extension PostgresStateCLITests {
+    @Test func theSpecSelectsPostgresThroughAnEnvironmentVariable() throws {
+        let s = try Shared()
+        try s.f.editSpec { $0.replacingOccurrences(of: "policy:\n", with: "state:\n  backend: postgres\n  url: ${env:FEDPLANE_PG_URL}\n\npolicy:\n") }
+        // Validation needs no secret (a pull request from a fork has none); using the state does.
+        #expect(try s.f.run(["validate"]).status == 0)
+        let unset = try s.f.run(["plan"], env: ["FEDPLANE_PG_URL": ""])
+        #expect(unset.status == 1)
+        #expect(unset.stderr.contains("state.url: the environment variable FEDPLANE_PG_URL is not set"), "\(unset.stderr)")
+        let applied = try s.f.run(["apply", "--auto-approve"], env: ["FEDPLANE_PG_URL": s.url])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        s.noPassword(applied)
+        #expect(!FileManager.default.fileExists(atPath: s.f.statePath))
+        #expect(s.lockRows() == "0")
+        #expect(try s.f.run(["plan", "--detailed-exitcode"], env: ["FEDPLANE_PG_URL": s.url]).status == 0)
+
+        // A URL written into the spec is refused without being echoed.
+        try s.f.editSpec { $0.replacingOccurrences(of: "${env:FEDPLANE_PG_URL}", with: "'\(s.url)'") }
+        let inline = try s.f.run(["validate"])
+        #expect(inline.status != 0)
+        #expect(inline.stderr.contains("reference the connection URL from the environment"), "\(inline.stderr)")
+        s.noPassword(inline)
+    }
+}
