@@ -142,3 +142,36 @@ extension PostgresStateCLITests {
         s.noPassword(inline)
     }
 }
+
+extension PostgresStateCLITests {
+    /// FaultTests' crash test against PostgreSQL: SIGKILL at journal steps, before and after the
+    /// side effect. The state holds every resource that really exists, exactly one step is left
+    /// `started`, the lock needs no force-unlock, and the next plan reconciles.
+    @Test(arguments: ["1:before", "1:after", "5:after", "11:before"])
+    func applyKilledAtAStepIsReconciled(_ point: String) throws {
+        let s = try Shared()
+        func sql(_ q: String) throws -> String {
+            try s.server.psql("SET search_path TO fedplane_quickstart; \(q)", database: s.database)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let (p, _, _) = try s.f.start(["apply", "--auto-approve"], env: s.env.merging(["FEDPLANE_TEST_CRASH_AT": point]) { _, b in b })
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL, "apply was not killed at \(point)")
+        let recorded = Set(try sql("SELECT address FROM resources").split(separator: "\n").map(String.init))
+        #expect(s.f.localResources().isSubset(of: recorded), "orphans: \(s.f.localResources().subtracting(recorded))")
+        #expect(try sql("SELECT count(*) FROM apply_journal WHERE status = 'started'") == "1")
+        #expect(try sql("SELECT result FROM operations") == "running")
+
+        let plan = try s.f.run(["plan", "--no-color"], env: s.env)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let expected = point.hasSuffix(":after")
+            ? "an interrupted apply created it without recording it; adopt it"
+            : "an interrupted apply announced it but did not create it"
+        #expect(plan.stdout.contains(expected), "\(plan.stdout)")
+        let finish = try s.f.run(["apply", "--auto-approve"], env: s.env)
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(try s.f.run(["plan", "--detailed-exitcode"], env: s.env).status == 0)
+        #expect(s.f.localResources().count == 11)
+        #expect(try sql("SELECT count(*) FROM resources WHERE provider_id IS NULL") == "0")
+    }
+}
