@@ -22,7 +22,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
 final class PostgresConnection: SQLConnection {
     private let handle: OpaquePointer
     let url: PostgresURL
-    private var translated: [String: String] = [:]
+    /// Server-side prepared statements by SQL text (parsed and planned once per session: a write
+    /// of a thousand upserts is one round trip each, not a parse each).
+    private var prepared: [String: String] = [:]
 
     init(url: PostgresURL) throws {
         guard let conn = PQconnectdb(url.raw) else {
@@ -79,9 +81,16 @@ final class PostgresConnection: SQLConnection {
     }
 
     private func run(_ sql: String, _ values: [SQLValue]) throws -> OpaquePointer? {
-        let text: String
-        if let t = translated[sql] { text = t } else { text = PostgresSQL.translate(sql); translated[sql] = text }
-        // Parameters go as text; the server infers their types from the columns they meet.
+        let name: String
+        if let n = prepared[sql] { name = n } else {
+            name = "s\(prepared.count)"
+            // Parameter types are left to the server, which infers them from the columns they meet.
+            let result = PQprepare(handle, name, PostgresSQL.translate(sql), Int32(values.count), nil)
+            defer { PQclear(result) }
+            try check(result, sql)
+            prepared[sql] = name
+        }
+        // Parameters go as text.
         let strings: [String?] = try values.map {
             switch $0 {
             case .null: return nil
@@ -95,7 +104,7 @@ final class PostgresConnection: SQLConnection {
         defer { cStrings.forEach { free($0) } }
         let pointers = cStrings.map { UnsafePointer<CChar>($0) }
         let result = pointers.withUnsafeBufferPointer {
-            PQexecParams(handle, text, Int32(values.count), nil, $0.baseAddress, nil, nil, 0)
+            PQexecPrepared(handle, name, Int32(values.count), $0.baseAddress, nil, nil, 0)
         }
         do { try check(result, sql) } catch { PQclear(result); throw error }
         return result
