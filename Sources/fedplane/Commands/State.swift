@@ -114,7 +114,7 @@ extension Fedplane {
         func run() throws {
             do {
                 let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .require)
-                guard let store = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.statePath) }
+                guard let store = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.stateSource.description) }
                 defer { store.close() }
                 let drift = try ws.withLock(store, operation: "refresh", timeout: state.timeout()) { try ws.refresh(store) }
                 if drift.isEmpty { print("No drift: every recorded resource exists as recorded.") }
