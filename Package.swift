@@ -26,9 +26,12 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libpq for the PostgreSQL state backend: synchronous like the engine, no event loop.
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
 
         .target(name: "FedSpec", dependencies: ["CYAML"]),
-        .target(name: "FedState", dependencies: ["CSQLite"]),
+        .target(name: "FedState", dependencies: ["CSQLite", "CPostgres"]),
         // SHA-256 through swift-crypto (BoringSSL's hardware-accelerated code on Linux).
         .target(name: "FedDigest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "FedCatalog", dependencies: ["FedDigest"]),
@@ -79,7 +82,7 @@ let package = Package(
                                                                "FedDigest"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
-        .testTarget(name: "FedStateTests", dependencies: ["FedState"]),
+        .testTarget(name: "FedStateTests", dependencies: ["FedState", "FedPostgresTestSupport"]),
         .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
         .testTarget(name: "FedModelsTests", dependencies: ["FedModels", "FedDigest"]),
@@ -89,12 +92,14 @@ let package = Package(
         .testTarget(name: "FedRandomTests", dependencies: ["FedRandom"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
-        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport"]),
+        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport", "FedPostgresTestSupport"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
         .testTarget(name: "FedHostTests", dependencies: ["FedHost", "FedProcess"]),
         // A real moto_server behind a fault-injecting proxy, for the AWS tests of both targets below.
         .target(name: "FedAWSTestSupport", path: "Tests/FedAWSTestSupport"),
+        // A real PostgreSQL server (initdb in a temp dir, 127.0.0.1) for the state backend tests.
+        .target(name: "FedPostgresTestSupport", path: "Tests/FedPostgresTestSupport"),
         .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedAWSTestSupport", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP"]),

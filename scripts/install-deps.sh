@@ -17,11 +17,14 @@ run_as_root() {
 
 export DEBIAN_FRONTEND=noninteractive
 run_as_root apt-get update
-run_as_root apt-get install -y libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config
+# libpq-dev: the PostgreSQL state backend (libpq, the server's own C client).
+run_as_root apt-get install -y libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config libpq-dev
 
 if [ "${1:-}" = "--tests" ]; then
     # The multi-host tests build network namespaces, each with its own sshd.
     run_as_root apt-get install -y openssh-server openssh-client iproute2
+    # The PostgreSQL state tests start their own server (initdb in a temp dir, 127.0.0.1).
+    run_as_root apt-get install -y postgresql
     # Tests run whichever python3 is first on PATH; inside a virtual environment pip needs no flag.
     python3 -m pip install numpy safetensors jsonschema pyyaml 'moto[server]'
 fi

@@ -32,7 +32,7 @@ public struct Applier {
         public var description: String { "\(error)\nApply stopped; completed before the error: \(completed.summary)" }
     }
 
-    let store: StateStore
+    let store: any StateBackend
     let providers: ProviderSet
     /// Lets the orchestrator confirm (or move) a planned VM assignment just before it is applied.
     var confirm: (ResourceChange) throws -> (change: ResourceChange, cursor: Int?) = { ($0, nil) }
@@ -45,7 +45,7 @@ public struct Applier {
     var checkpoint: @Sendable (Int, Phase) -> Void = { _, _ in }
     var progress: (String) -> Void = { _ in }
 
-    public init(store: StateStore, providers: ProviderSet,
+    public init(store: any StateBackend, providers: ProviderSet,
                 confirm: @escaping (ResourceChange) throws -> (change: ResourceChange, cursor: Int?) = { ($0, nil) },
                 checkpoint: @escaping @Sendable (Int, Phase) -> Void = { _, _ in },
                 progress: @escaping (String) -> Void = { _ in }) {

@@ -24,7 +24,7 @@ enum ObservedReference {
     }
 
     /// `inputs` with every reference replaced by the recorded observation it names.
-    static func resolve(_ inputs: JSONValue, for address: String, in store: StateStore) throws -> JSONValue {
+    static func resolve(_ inputs: JSONValue, for address: String, in store: any StateBackend) throws -> JSONValue {
         guard contains(inputs) else { return inputs }
         let snapshot = try store.snapshot()
         func walk(_ v: JSONValue) throws -> JSONValue {

@@ -9,12 +9,13 @@ extension Workspace {
     /// One AWS provider per aws cloud of the spec (`aws.<cloud>`), each with its own credentials,
     /// endpoint and login settings. Its default region is that of the aggregator recorded on it
     /// (read and delete need it); a create names its region itself.
-    static func cloudProviders(spec: Spec, specPath: String, statePath: URL, environment: [String: String]) -> [any Provider] {
+    static func cloudProviders(spec: Spec, specPath: String, statePath: URL, source: StateSource,
+                               environment: [String: String]) -> [any Provider] {
         let clouds = spec.clouds.filter { $0.provider == .aws }
         guard !clouds.isEmpty else { return [] }
-        let path = statePath.path, federation = spec.metadata.name
-        let recorded = FileManager.default.fileExists(atPath: path)
-            ? (try? StateStore.openForReading(path: path, federation: federation).snapshot()) : nil
+        let federation = spec.metadata.name
+        let recorded = (try? source.exists(federation: federation)) == true
+            ? (try? source.open(federation: federation, create: false, forReading: true).snapshot()) : nil
         let aggregator = recorded?.resource(at: "aggregator.main").map(RecordedResource.init)
         let networks = Array(Set(spec.participants.flatMap(\.networks))).sorted()
         return clouds.map { cloud in
@@ -22,7 +23,8 @@ extension Workspace {
             var settings = AWSProvider.Settings(
                 cloud: cloud, region: recordedHere ?? "us-east-1", federation: federation,
                 // Read when used: the first apply creates the state (and its lineage) after this.
-                lineage: { FileManager.default.fileExists(atPath: path) ? (try? StateStore.openForReading(path: path, federation: federation).snapshot().lineage) : nil },
+                lineage: { (try? source.exists(federation: federation)) == true
+                    ? (try? source.open(federation: federation, create: false, forReading: true).snapshot().lineage) : nil },
                 keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
                 specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
             settings.participantCIDRs = networks

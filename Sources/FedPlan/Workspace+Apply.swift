@@ -5,7 +5,7 @@ import Foundation
 
 extension Workspace {
     /// Runs `body` holding the state's writer lock; the lock is released however `body` ends.
-    public func withLock<T>(_ store: StateStore, operation: String, timeout: Duration,
+    public func withLock<T>(_ store: any StateBackend, operation: String, timeout: Duration,
                             _ body: () throws -> T) throws -> T {
         let lock = try store.lock(operation: operation, timeout: timeout)
         defer { try? store.unlock(lock.id) }
@@ -14,7 +14,7 @@ extension Workspace {
 
     /// Applies `plan` to `store` (already locked by the caller): keeps a backup of the state as it
     /// was, then runs the journalled steps.
-    public func apply(_ plan: Plan, to store: StateStore,
+    public func apply(_ plan: Plan, to store: any StateBackend,
                       checkpoint: @escaping @Sendable (Int, Applier.Phase) -> Void = { _, _ in },
                       progress: @escaping (String) -> Void = { _ in }) throws -> Applier.Outcome {
         _ = try store.backupBeforeApply()
@@ -36,7 +36,7 @@ extension Workspace {
 extension Workspace {
     /// Brings recorded observations up to date and forgets resources that no longer exist.
     /// Returns one line per drifted resource.
-    public func refresh(_ store: StateStore) throws -> [String] {
+    public func refresh(_ store: any StateBackend) throws -> [String] {
         let snapshot = try store.snapshot()
         let observed = try Observation.observe(snapshot, providers: providers)
         var drift: [String] = []

@@ -13,7 +13,12 @@ public struct Workspace: Sendable {
     public let specPath: String
     public let spec: Spec
     public let specDigest: String
+    /// The SQLite state file, or with a PostgreSQL state the default file path that anchors this
+    /// machine's local files (keys, models, working directories), which stay files either way.
     public let statePath: String
+    /// Where the state is: `statePath`, or a PostgreSQL database (`--state postgres://…`,
+    /// `FEDPLANE_STATE`).
+    public let stateSource: StateSource
     public let localRoot: URL
     public let catalog: Catalog
     public let providers: ProviderSet
@@ -22,6 +27,8 @@ public struct Workspace: Sendable {
     /// With `.require`: the credential problem of each cloud that has one. A cloud the plan
     /// touches must have none; the others were only warned about.
     let credentialProblems: [String: Diagnostic]
+    /// Why the spec's `state:` cannot be used here (its variable is unset); opening the state throws it.
+    var stateProblem: PlanErrors? = nil
 
     /// Loads and validates the spec. Throws `Diagnostics` when it has errors.
     public static func load(specPath: String, statePath: String?, credentialCheck: CredentialCheck,
@@ -47,15 +54,47 @@ public struct Workspace: Sendable {
         let (warnings, credentialProblems) = try CredentialScope.split(result.diagnostics.warnings, spec: spec, catalog: catalog,
                                                                        required: credentialCheck == .require)
         let bytes = (try? ReferencedFile.read(specPath, kind: .spec)) ?? []
-        let state = statePath.map { URL(fileURLWithPath: $0) }
+        // --state, then FEDPLANE_STATE, then the spec's `state:`, then the default file.
+        var given = statePath ?? environment["FEDPLANE_STATE"].flatMap { $0.isEmpty ? nil : $0 }
+        // A spec naming an unset variable still validates (a pull request's pipeline may have no
+        // secrets); only opening the state reports it.
+        var stateProblem: PlanErrors?
+        if given == nil, let configured = spec.state {
+            do {
+                given = try Self.configuredState(configured, specDirectory: specURL.deletingLastPathComponent(), environment: environment)
+            } catch let e as PlanErrors { stateProblem = e }
+        }
+        let source = given.map(StateSource.init)
+        let state = given.flatMap { PostgresURL.isPostgres($0) ? nil : URL(fileURLWithPath: $0) }
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
-                         statePath: state.path, localRoot: root, catalog: catalog,
+                         statePath: state.path, stateSource: source ?? .sqlite(path: state.path), localRoot: root, catalog: catalog,
                          providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki).all
-                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, environment: environment)),
-                         warnings: warnings, credentialProblems: credentialProblems)
+                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: source ?? .sqlite(path: state.path),
+                                                                 environment: environment)),
+                         warnings: warnings, credentialProblems: credentialProblems, stateProblem: stateProblem)
+    }
+
+    /// The state the spec's `state:` names: a file relative to the spec, or the URL in the
+    /// environment variable it references (an unset variable is an error, not a quiet fallback
+    /// to a local file that would plan everything anew).
+    static func configuredState(_ state: StateSpec, specDirectory: URL, environment: [String: String]) throws -> String? {
+        switch state.backend {
+        case .sqlite:
+            return state.path.map { $0.hasPrefix("/") ? $0 : specDirectory.appendingPathComponent($0).path }
+        case .postgres:
+            guard let name = state.urlVariable, let url = environment[name], !url.isEmpty else {
+                throw PlanErrors([PlanError(mark: state.mark, path: "state.url",
+                                            message: "the environment variable \(state.urlVariable ?? "") is not set; it must hold the postgres:// URL of the state database")])
+            }
+            guard PostgresURL.isPostgres(url) else {
+                throw PlanErrors([PlanError(mark: state.mark, path: "state.url",
+                                            message: "the environment variable \(name) does not hold a postgres:// or postgresql:// URL")])
+            }
+            return url
+        }
     }
 
     /// The federation's CA, certificates and keys (0700; keys 0600), next to the state.
@@ -67,7 +106,12 @@ public struct Workspace: Sendable {
                       federation: federation)
     }
 
-    public var stateExists: Bool { FileManager.default.fileExists(atPath: statePath) }
+    public var stateExists: Bool {
+        switch stateSource {
+        case .sqlite(let path): return FileManager.default.fileExists(atPath: path)
+        case .postgres: return (try? stateSource.exists(federation: spec.metadata.name)) ?? false
+        }
+    }
 
     /// Where global models are kept, content-addressed, next to the state.
     public var modelRoot: URL {
@@ -77,7 +121,13 @@ public struct Workspace: Sendable {
     /// Opens the state; nil when it does not exist and `create` is false (a first plan reads an
     /// empty state without writing anything). Without `create` (the reading commands), a state
     /// in a directory that cannot be written opens read-only.
-    public func openState(create: Bool) throws -> StateStore? {
+    public func openState(create: Bool) throws -> (any StateBackend)? {
+        if let stateProblem { throw stateProblem }
+        if case .postgres(let url) = stateSource {
+            if try !create && !stateSource.exists(federation: spec.metadata.name) { return nil }
+            if create { try PrivateFiles.makeDirectory(URL(fileURLWithPath: statePath).deletingLastPathComponent().path) }
+            return try PostgresStateStore.open(url: url, federation: spec.metadata.name, create: create)
+        }
         if !create && !stateExists { return nil }
         if !create {
             let store = try StateStore.openForReading(path: statePath, federation: spec.metadata.name)

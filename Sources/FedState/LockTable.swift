@@ -1,18 +1,20 @@
 /// SQL for the single-row `lock` table. Lock changes do not bump the serial: the lock says who
 /// may write, it is not part of the recorded world.
 enum LockTable {
-    static func read(_ db: Database) throws -> LockInfo? {
-        try db.queryOne(
-            "SELECT lock_id, operation, who, pid, host, version, created_at FROM lock WHERE id = 1"
-        ) {
-            LockInfo(
-                id: $0.text(0), operation: $0.text(1), who: $0.text(2), pid: Int32(truncatingIfNeeded: $0.int(3)),
-                host: $0.text(4), version: $0.text(5), created: Timestamp.date($0.text(6)))
-        }
+    static let selectSQL = "SELECT lock_id, operation, who, pid, host, version, created_at FROM lock WHERE id = 1"
+
+    static func info(_ row: any SQLRow) -> LockInfo {
+        LockInfo(
+            id: row.text(0), operation: row.text(1), who: row.text(2), pid: Int32(truncatingIfNeeded: row.int(3)),
+            host: row.text(4), version: row.text(5), created: Timestamp.date(row.text(6)))
     }
 
-    static func insert(_ info: LockInfo, into db: Database) throws {
-        try db.run(
+    static func read(_ db: any SQLConnection) throws -> LockInfo? {
+        try db.first(selectSQL, [], info)
+    }
+
+    static func insert(_ info: LockInfo, into db: any SQLConnection) throws {
+        try db.change(
             """
             INSERT INTO lock (id, lock_id, operation, who, pid, host, version, created_at)
             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -21,7 +23,7 @@ enum LockTable {
              .text(info.host), .text(info.version), .text(Timestamp.string(info.created))])
     }
 
-    static func delete(_ db: Database) throws {
-        try db.run("DELETE FROM lock WHERE id = 1")
+    static func delete(_ db: any SQLConnection) throws {
+        try db.change("DELETE FROM lock WHERE id = 1", [])
     }
 }

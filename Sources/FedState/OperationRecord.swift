@@ -43,29 +43,3 @@ extension StateTransaction {
             [.text(applyID), .text(Timestamp.string(now)), .text(result.rawValue), .text(detail)])
     }
 }
-
-extension StateStore {
-    /// Every recorded apply and destroy, oldest first, with its journal's step counts.
-    public func operations() throws -> [OperationRecord] {
-        try withDatabase { db in
-            try db.query(
-                """
-                SELECT o.apply_id, o.operation, o.who, o.host, o.pid, o.version, o.plan_checksum, o.plan_summary,
-                       o.started_at, o.finished_at, o.result, o.detail,
-                       (SELECT count(*) FROM apply_journal j WHERE j.apply_id = o.apply_id),
-                       (SELECT count(*) FROM apply_journal j WHERE j.apply_id = o.apply_id AND j.status = 'succeeded'),
-                       (SELECT count(*) FROM apply_journal j WHERE j.apply_id = o.apply_id AND j.status = 'failed')
-                FROM operations o ORDER BY o.started_at, o.apply_id
-                """
-            ) {
-                var r = OperationRecord(
-                    applyID: $0.text(0), operation: $0.text(1), who: $0.text(2), host: $0.text(3), pid: Int32($0.int(4)),
-                    version: $0.text(5), planChecksum: $0.text(6), planSummary: $0.text(7), started: Timestamp.date($0.text(8)),
-                    finished: $0.optionalText(9).map(Timestamp.date), result: OperationRecord.Result(rawValue: $0.text(10)) ?? .running,
-                    detail: $0.optionalText(11))
-                (r.steps, r.succeededSteps, r.failedSteps) = ($0.int(12), $0.int(13), $0.int(14))
-                return r
-            }
-        }
-    }
-}

@@ -11,7 +11,7 @@ extension StateStore {
 
     /// Copies the state to `<db>.backup`; apply calls this before its first step.
     @discardableResult
-    public func backupBeforeApply() throws -> String {
+    public func backupBeforeApply() throws -> String? {
         try backup(to: backupPath)
         return backupPath
     }

@@ -75,6 +75,10 @@ extension StateStore: StateWriter {
     }
 }
 
+extension StateStore: StateBackend {
+    public var location: String { path }
+}
+
 extension StateStore {
     /// The schema version this build writes (and the newest it can read).
     public static var schemaVersion: Int { Schema.currentVersion }

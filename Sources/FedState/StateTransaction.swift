@@ -4,14 +4,14 @@ import Foundation
 /// changed (unchanged upserts count 0), and the store bumps the serial once at commit if the
 /// count is non-zero. Valid only inside the `write` closure; do not keep it.
 public final class StateTransaction {
-    let database: Database
+    let database: any SQLConnection
     /// One timestamp for the whole transaction: everything it touches changed "at once".
     public let now: Date
     private let stamp: SQLValue
     /// Rows changed so far; > 0 means the serial will be bumped.
     public private(set) var changedRows = 0
 
-    init(database: Database, now: Date) {
+    init(database: any SQLConnection, now: Date) {
         self.database = database
         self.now = now
         self.stamp = .text(Timestamp.string(now))
@@ -19,7 +19,7 @@ public final class StateTransaction {
 
     @discardableResult
     func recordChange(_ sql: String, _ values: [SQLValue]) throws -> Bool {
-        let rows = try database.run(sql, values)
+        let rows = try database.change(sql, values)
         changedRows += rows
         return rows > 0
     }

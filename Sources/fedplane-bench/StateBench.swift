@@ -4,7 +4,10 @@ import Foundation
 /// Times the state store at case-study scale: N participants, each with a participant and an
 /// assignment resource (~300-byte JSON attributes), plus the aggregator's resources.
 ///
-///     fedplane-bench state [--participants 1000] [--repeat 5] [--dir /tmp]
+///     fedplane-bench state [--participants 1000] [--repeat 5] [--dir /tmp] [--url postgres://…]
+///
+/// With `--url`, the same operations run against a PostgreSQL state (a fresh federation name per
+/// run, so the database is not reset); backup and file size do not apply there.
 enum StateBench {
     static func run(_ args: [String]) throws {
         let participants = Int(value(of: "--participants", in: args) ?? "") ?? 1000
@@ -15,6 +18,9 @@ enum StateBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = (dir as NSString).appendingPathComponent("state.db")
 
+        if let url = value(of: "--url", in: args).flatMap(PostgresURL.init) {
+            return try runPostgres(url: url, participants: participants, repeats: repeats)
+        }
         let store = try StateStore.open(path: path, federation: "bench", create: true)
         let create = try time { try store.write { try populate($0, participants: participants, revision: 1) } }
         let count = try store.snapshot().resources.count
@@ -44,6 +50,36 @@ enum StateBench {
         print(row("no-op rewrite (1 tx)", noOp) + (noOpKeptSerial ? "  serial unchanged" : "  SERIAL MOVED"))
         print(row("backup (online API)", backup))
         print(row("open (quick_check + migrate)", reopen))
+    }
+
+    static func runPostgres(url: PostgresURL, participants: Int, repeats: Int) throws {
+        let federation = "bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        let store = try PostgresStateStore.open(url: url, federation: federation, create: true)
+        let create = try time { try store.write { try populate($0, participants: participants, revision: 1) } }
+        let count = try store.snapshot().resources.count
+        let snapshot = try best(of: repeats) { _ = try store.snapshot() }
+        var revision = 1
+        let rewrite = try best(of: repeats) {
+            revision += 1
+            try store.write { try populate($0, participants: participants, revision: revision) }
+        }
+        let serialBefore = try store.serial()
+        let noOp = try best(of: repeats) {
+            try store.write { try populate($0, participants: participants, revision: revision) }
+        }
+        let noOpKeptSerial = try store.serial() == serialBefore
+        let lock = try best(of: repeats) { try store.unlock(try store.lock(operation: "bench").id) }
+        store.close()
+        let reopen = try best(of: repeats) {
+            try PostgresStateStore.open(url: url, federation: federation, create: false).close()
+        }
+        print("fedstate bench (PostgreSQL \(url.redacted)): \(participants) participants, \(count) resources")
+        print(row("initial create (1 tx)", create))
+        print(row("snapshot()", snapshot))
+        print(row("full rewrite (1 tx, all changed)", rewrite))
+        print(row("no-op rewrite (1 tx)", noOp) + (noOpKeptSerial ? "  serial unchanged" : "  SERIAL MOVED"))
+        print(row("lock + unlock", lock))
+        print(row("open (connect + check)", reopen))
     }
 
     private static func populate(_ tx: StateTransaction, participants: Int, revision: Int) throws {

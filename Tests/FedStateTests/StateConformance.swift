@@ -9,7 +9,7 @@ import Testing
 /// same state sees the same thing. `open` must return a handle on one and the same state each
 /// time it is called.
 func checkStateStoreConformance(
-    open: () throws -> any FullStateStore, sourceLocation: SourceLocation = #_sourceLocation
+    open: () throws -> any StateBackend, sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     let store = try open()
     var seen: [StateSnapshot] = [try store.snapshot()]

@@ -19,10 +19,10 @@ import Foundation
 /// Flower has no resume: a run interrupted mid-way runs again from its first round.
 public struct FlowerRun {
     let environment: RunEnvironment
-    let store: StateStore
+    let store: any StateBackend
     let progress: (String) -> Void
 
-    public init(environment: RunEnvironment, store: StateStore, progress: @escaping (String) -> Void) {
+    public init(environment: RunEnvironment, store: any StateBackend, progress: @escaping (String) -> Void) {
         self.environment = environment
         self.store = store
         self.progress = progress

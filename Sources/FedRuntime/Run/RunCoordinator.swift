@@ -42,10 +42,10 @@ public struct RunEnvironment: Sendable {
 /// round an evaluation-only pass measures the final model.
 public struct RunCoordinator {
     public let environment: RunEnvironment
-    let store: StateStore
+    let store: any StateBackend
     let progress: (String) -> Void
 
-    public init(environment: RunEnvironment, store: StateStore, progress: @escaping (String) -> Void) {
+    public init(environment: RunEnvironment, store: any StateBackend, progress: @escaping (String) -> Void) {
         self.environment = environment
         self.store = store
         self.progress = progress

@@ -5,7 +5,7 @@ struct SpecDecoder {
     let ctx: DecodeContext
 
     static let topLevelKeys = ["apiVersion", "kind", "metadata", "clouds", "aggregator", "participants",
-                               "training", "models", "policy", "catalog"]
+                               "training", "models", "policy", "catalog", "state"]
 
     /// nil only when the document is not a mapping at all.
     func decode(_ root: YAMLNode) -> Spec? {
@@ -43,10 +43,11 @@ struct SpecDecoder {
             ?? Self.placeholderTraining
         let models = m["models"].map(decodeModels) ?? ModelsSpec(select: ModelSelection(metric: .f1, goal: .max, constraints: []))
         let catalog = m["catalog"].flatMap { $0.text() }
+        let state = m["state"].flatMap(decodeState)
 
         return Spec(file: ctx.file, metadata: metadata, clouds: clouds, aggregator: aggregator,
                     participants: participants, training: training, models: models, policy: policy,
-                    catalogFile: catalog)
+                    catalogFile: catalog, state: state)
     }
 
     static func placeholderAggregator(_ mark: SourceMark) -> AggregatorSpec {

@@ -14,6 +14,8 @@ public struct Spec: Sendable {
     public var policy: Policy
     /// A catalog file that adds to or overrides the bundled catalog, relative to the spec.
     public var catalogFile: String?
+    /// Where the state lives (nil: `.fedplane/<name>.db` next to the spec).
+    public var state: StateSpec? = nil
 
     public func cloud(named name: String) -> CloudSpec? { clouds.first { $0.name == name } }
 }

@@ -86,16 +86,16 @@ struct ApplyFlow {
             DiagnosticsView.printHuman(ws.warnings)
             let existed = ws.stateExists
             if mode == .destroy && !existed {
-                print("No state at \(ws.statePath): nothing to destroy.")
+                print("No state at \(ws.stateSource): nothing to destroy.")
                 return
             }
             guard let store = try ws.openState(create: true) else { return }
-            session.attach(store: store, removeStateOnCancel: existed ? nil : ws.statePath)
+            session.attach(store: store, removeStateOnCancel: existed || ws.stateSource.isRemote ? nil : ws.statePath)
             var applied = false
             defer {
                 store.close()
                 // A first apply that changed nothing leaves no empty state behind.
-                if !existed && !applied { StateFiles.remove(ws.statePath) }
+                if !existed && !applied && !ws.stateSource.isRemote { StateFiles.remove(ws.statePath) }
             }
             try ws.withLock(store, operation: mode == .destroy ? "destroy" : "apply", timeout: state.timeout()) {
                 let snapshot = try store.snapshot()
@@ -152,7 +152,7 @@ struct ApplyFlow {
 /// process exits.
 final class ApplySession: @unchecked Sendable {
     private let mutex = NSLock()
-    private var store: StateStore?
+    private var store: (any StateBackend)?
     private var removeStateOnCancel: String?
     private var applying = false
     private let stopping = DispatchGroup()
@@ -160,7 +160,7 @@ final class ApplySession: @unchecked Sendable {
 
     init(operation: String) { self.operation = operation }
 
-    func attach(store: StateStore, removeStateOnCancel: String?) {
+    func attach(store: any StateBackend, removeStateOnCancel: String?) {
         mutex.withLock {
             self.store = store
             self.removeStateOnCancel = removeStateOnCancel
@@ -224,7 +224,7 @@ enum ApplyOutputs {
         return """
 
         Outputs:
-          state   \(ws.statePath)
+          state   \(ws.stateSource)
           models  \(ws.modelRoot.path)
         Next:
           fedplane models best -f \(f)
@@ -233,12 +233,12 @@ enum ApplyOutputs {
         """
     }
 
-    static func afterDestroy(_ ws: Workspace, store: StateStore, specPath: String) -> String {
+    static func afterDestroy(_ ws: Workspace, store: any StateBackend, specPath: String) -> String {
         let runs = (try? store.runs()) ?? []
         guard let last = runs.map(\.run).max() else { return "" }
         let models = runs.reduce(0) { $0 + ((try? store.models(run: $1.run).count) ?? 0) }
         return """
-        Kept as history: \(runs.count == 1 ? "run 1" : "runs 1–\(last)") with \(models) recorded models, in the state \(ws.statePath) \
+        Kept as history: \(runs.count == 1 ? "run 1" : "runs 1–\(last)") with \(models) recorded models, in the state \(ws.stateSource) \
         and the model store \(ws.modelRoot.path) (`fedplane models list -f \(shellQuoted(specPath))` shows them). \
         The next apply trains a fresh run \(last + 1). To drop the history as well, delete those two.
         """

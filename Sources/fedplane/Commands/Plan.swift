@@ -17,6 +17,9 @@ extension Fedplane {
         @Option(name: .customLong("out"), help: ArgumentHelp("Save the plan to this file for `fedplane apply FILE` (- for standard output).", valueName: "file"))
         var out: String?
 
+        @Flag(name: .customLong("markdown"), help: "Print a compact Markdown summary (for a pull-request comment) instead of the diff.")
+        var markdown = false
+
         @Flag(name: .customLong("detailed-exitcode"), help: "Exit 2 when there are changes.")
         var detailedExitCode = false
 
@@ -30,13 +33,20 @@ extension Fedplane {
                 let snapshot = try ws.openState(create: false)?.snapshot()
                 let plan = try ws.makePlan(mode: .normal, state: snapshot).targeting(targets)
                 try ws.verifyClouds(plan)
-                PlanView.print(plan, output)
+                var problems: [String] = []
                 do { try ws.checkProviders(plan) } catch let e as PlanErrors {
-                    for p in e.errors { Console.stderr(p.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here") }
+                    problems = e.errors.map { $0.diagnostic(file: spec.file).rendered.replacingOccurrences(of: ": clouds.", with: ": warning: clouds.") + "; apply will stop here" }
                 }
+                if markdown {
+                    let warnings = ws.warnings.map { $0.rendered } + problems
+                    print(MarkdownPlanRenderer(warnings: warnings).render(plan), terminator: "")
+                } else {
+                    PlanView.print(plan, output)
+                }
+                for p in problems { Console.stderr(p) }
                 if let out {
                     let written = try OutputFile(out, newFileMode: 0o600).write(try PlanFile.encode(plan, specPath: ws.specPath, toolVersion: Fedplane.version))
-                    if !output.json && !written.toStandardOutput {
+                    if !output.json && !markdown && !written.toStandardOutput {
                         print("\nSaved the plan to \(out). Apply exactly this plan with: \(Hint.command("apply \(Hint.shellQuoted(out))", spec: spec, statePath: state.path))")
                     }
                 }

@@ -8,17 +8,30 @@ import Foundation
 extension Fedplane {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the recorded state of the federation.",
-            discussion: "Each resource lists its inputs (what the spec asked for) and what was observed at its provider; the aggregator's status says whether its process is running now.")
+            abstract: "Show the recorded state of the federation, or a saved plan.",
+            discussion: "Each resource lists its inputs (what the spec asked for) and what was observed at its provider; the aggregator's status says whether its process is running now. With a plan file (from `plan --out`), shows that plan: as the diff, --json, or --markdown (a compact summary for a pull-request comment).")
 
         @OptionGroup var spec: SpecOptions
         @OptionGroup var state: StatePathOptions
         @OptionGroup var output: OutputOptions
 
+        @Argument(help: ArgumentHelp("A plan saved with `fedplane plan --out` to show instead of the state.", valueName: "plan-file"))
+        var planFile: String?
+
+        @Flag(name: .customLong("markdown"), help: "With a plan file: print a compact Markdown summary.")
+        var markdown = false
+
         func run() throws {
+            if let planFile {
+                try Failure.reporting(specPath: spec.file) {
+                    let plan = try PlanFile.decode(Data(try ReferencedFile.read(planFile, kind: .plan)), path: planFile).plan
+                    if markdown { print(MarkdownPlanRenderer().render(plan), terminator: "") } else { PlanView.print(plan, output) }
+                }
+                return
+            }
             try StateLocation(spec: spec, statePath: state.path).use { store in
                 let snapshot = try store.snapshot()
-                let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
+                let live = AggregatorLiveness(statePath: try StateLocation(spec: spec, statePath: state.path).localStatePath(), federation: snapshot.federation)
                 if output.json {
                     print(StateView.json(snapshot, liveness: live).canonical)
                 } else {
@@ -44,7 +57,7 @@ struct StateLocation {
     }
 
     /// Runs `body` with the open state, reporting any error the way commands do.
-    func use(_ body: (StateStore) throws -> Void) throws {
+    func use(_ body: (any StateBackend) throws -> Void) throws {
         try Failure.reporting(specPath: spec.file) {
             let store = try open()
             defer { store.close() }
@@ -52,7 +65,13 @@ struct StateLocation {
         }
     }
 
-    func open() throws -> StateStore {
+    func open() throws -> any StateBackend {
+        if let path = statePath, PostgresURL.isPostgres(path) {
+            // The federation comes from the spec: a database holds many.
+            let ws = try Workspace.load(specPath: spec.file, statePath: path, credentialCheck: .skip)
+            guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.stateSource.description) }
+            return store
+        }
         if let path = statePath {
             guard FileManager.default.fileExists(atPath: path) else { throw StateStoreError.missing(path: path) }
             return try StateStore.openForReading(path: path, federation: try federationName(at: path))
@@ -60,6 +79,13 @@ struct StateLocation {
         let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
         guard let store = try ws.openState(create: false) else { throw UserError.noState(ws.statePath) }
         return store
+    }
+
+    /// The state file, or with a PostgreSQL state the default file path next to the spec that
+    /// anchors local files (the aggregator's working directory).
+    func localStatePath() throws -> String {
+        if let path = statePath, !PostgresURL.isPostgres(path) { return path }
+        return try Workspace.load(specPath: spec.file, statePath: statePath, credentialCheck: .skip).statePath
     }
 
     /// With only `--state` given, the federation is whatever the file says (no spec to compare).

@@ -13,7 +13,7 @@ extension Fedplane {
             Every apply first copies the state to <state>.backup. If the state file is damaged, \
             fedplane refuses to touch it and says how to restore that copy.
             """,
-            subcommands: [List.self, ShowResource.self, Remove.self]
+            subcommands: [List.self, ShowResource.self, Remove.self, Migrate.self]
         )
 
         struct List: ParsableCommand {
@@ -46,7 +46,7 @@ extension Fedplane {
                     }
                     let one = StateSnapshot(lineage: snapshot.lineage, serial: snapshot.serial, federation: snapshot.federation,
                                             resources: [r], assignments: [], cursors: [:])
-                    let live = AggregatorLiveness(statePath: store.path, federation: snapshot.federation)
+                    let live = AggregatorLiveness(statePath: try StateLocation(spec: spec, statePath: state.path).localStatePath(), federation: snapshot.federation)
                     if output.json {
                         if case .array(let items)? = StateView.json(one, liveness: live)["resources"], let first = items.first { print(first.canonical) }
                     } else {
@@ -114,7 +114,7 @@ extension Fedplane {
         func run() throws {
             do {
                 let ws = try Workspace.load(specPath: spec.file, statePath: state.path, credentialCheck: .require)
-                guard let store = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.statePath) }
+                guard let store = try ws.openState(create: false) else { throw StateStoreError.missing(path: ws.stateSource.description) }
                 defer { store.close() }
                 let drift = try ws.withLock(store, operation: "refresh", timeout: state.timeout()) { try ws.refresh(store) }
                 if drift.isEmpty { print("No drift: every recorded resource exists as recorded.") }
