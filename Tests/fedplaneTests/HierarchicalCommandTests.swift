@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// `aggregator.topology: hierarchical`: optimize searches it; plan and apply refuse it with a
+/// positioned error rather than applying a flat aggregator (issue 16).
+@Suite struct HierarchicalCommandTests {
+    @Test func planAndApplyRefuseAHierarchicalTopologyAtItsPosition() throws {
+        let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/quickstart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "  weights: { cost: 0.5, latency: 0.5 }\n", with: "  weights: { cost: 0.5, latency: 0.5 }\n  topology: hierarchical\n")
+        let f = try Federation(text)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("topology: hierarchical") }! + 1
+        for args in [["plan"], ["apply", "--auto-approve"]] {
+            let r = try f.run(args)
+            #expect(r.status == 1, "\(args): \(r.stdout) \(r.stderr)")
+            // (The CLI spells the command out with the spec's path.)
+            #expect(r.stderr.contains("\(f.spec.path):\(line):13: aggregator.topology: hierarchical placement is optimised by `fedplane optimize"), "\(r.stderr)")
+            #expect(r.stderr.contains("; apply does not provision regional aggregators yet"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: f.localRoot.appendingPathComponent("aggregator").path))
+        }
+    }
+
+    @Test func optimizeShowsTheHierarchicalFrontAndTheFlatChoice() throws {
+        let (dir, file) = try OptimizeCommandTests.caseStudy {
+            $0.replacingOccurrences(of: "  weights: { cost: 0.9, latency: 0.1 }\n",
+                                    with: "  topology: hierarchical\n  maxRegional: 2\n  objectives: [cost, latency, egress]\n  weights: { cost: 1, latency: 1, egress: 1 }\n")
+              .replacingOccurrences(of: "population: 100, generations: 200", with: "population: 40, generations: 40")
+        }
+        _ = dir
+        let r = try CLI.run(["optimize", "-f", file.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("Hierarchical placement: NSGA-II front of "))
+        #expect(r.stdout.contains("up to 2 regional aggregators"))
+        #expect(r.stdout.contains("\nChosen: global ") && r.stdout.contains("Flat choice with the same weights: "))
+        let j = try CLI.run(["optimize", "-f", file.path, "--json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(doc["topology"] as? String == "hierarchical")
+        let front = try #require(doc["front"] as? [[String: Any]])
+        #expect(!front.isEmpty)
+        for point in front {
+            // Every participant is served exactly once, directly or by one regional aggregator.
+            let regional = try #require(point["regional"] as? [[String: Any]])
+            #expect(regional.count <= 2)
+            let served = (point["direct"] as! [String]) + regional.flatMap { $0["participants"] as! [String] }
+            #expect(served.sorted() == ["hospital-asia", "hospital-eu", "hospital-us"])
+        }
+    }
+}
