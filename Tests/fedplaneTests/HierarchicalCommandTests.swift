@@ -36,6 +36,15 @@ import Testing
         #expect(doc["topology"] as? String == "hierarchical")
         let front = try #require(doc["front"] as? [[String: Any]])
         #expect(!front.isEmpty)
+        // Every flat layout is merged into the front, so no point of it is worse than the flat
+        // choice on all of (cost, latency, egress) (up to rounding: the two models sum in another order).
+        let flat = try #require(doc["flat_chosen"] as? [String: Any])
+        for point in front {
+            let worse = ["cost", "round_latency_ms", "egress_gb"].allSatisfy { k in
+                (point[k] as! Double) > (flat[k] as! Double) * (1 + 1e-9) + 1e-9
+            }
+            #expect(!worse, "\(point) is dominated by the flat choice \(flat)")
+        }
         for point in front {
             // Every participant is served exactly once, directly or by one regional aggregator.
             let regional = try #require(point["regional"] as? [[String: Any]])

@@ -41,7 +41,8 @@ public struct HierarchicalDecision: Sendable {
 /// - participant → site ms: RTT + the participant's transfer, as in the flat model; site → site
 ///   ms: RTT + the model both ways at `interSiteBandwidth` (cloud backbones; an assumption);
 /// - latency = the slowest participant → (regional → ) global path plus each hop's aggregation;
-/// - cost and carbon add the compute of every aggregator used.
+/// - cost and carbon add the compute of every aggregator used;
+/// - the front is NSGA-II's merged with every flat layout (all `sites` of them are evaluated).
 public struct HierarchicalOptimizer: Sendable {
     public static let interSiteBitsPerSecond = 10e9
 
@@ -113,7 +114,18 @@ public struct HierarchicalOptimizer: Sendable {
         let (inst, sites) = try instance()
         let problem = HierarchicalPlacementProblem(inst)
         let result = NSGA2(populationSize: settings.population, generations: settings.generations, seed: settings.seed).run(problem)
-        let found = problem.front(of: result)
+        // Flat layouts (every participant direct) are a corner of the space that uniform
+        // sampling rarely meets; there are only `sites` of them, so each is evaluated and merged:
+        // the front is never worse than the flat one.
+        var pool = problem.front(of: result)
+        for s in sites.indices {
+            let genes = [Double(s)] + [Double](repeating: 0, count: problem.variables.count - 1)
+            let e = problem.evaluate(genes)
+            if totalViolation(e.constraintViolations) <= 0 { pool.append((e.objectives, problem.layout(genes))) }
+        }
+        let nonDominated = pool.isEmpty ? [] : fastNonDominatedSort(pool.map(\.objectives), stoppingAfter: 1)[0].sorted()
+        var seen = Set<[Double]>()
+        let found = nonDominated.map { pool[$0] }.filter { seen.insert($0.objectives).inserted }
         guard !found.isEmpty else {
             throw PlacementInfeasible(message: "no hierarchical placement NSGA-II met satisfies the limits (\(settings.population) × \(settings.generations)); relax a limit or raise the optimizer's budget")
         }
