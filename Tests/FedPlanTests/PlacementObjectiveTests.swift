@@ -1,4 +1,5 @@
 import FedCatalog
+import FedOptimize
 import FedSpec
 import Foundation
 import Testing
@@ -36,5 +37,22 @@ import Testing
         let gcpCloud = "gcp"
         let inGCP = try model.estimate(try Catalog.bundled.offer("n2-standard-2", in: RegionRef(parsing: "gcp/europe-west1")), specCloud: gcpCloud)
         #expect(abs(inGCP.egressGB - 3 * 26e6 * 2 * 20 / 1e9) < 1e-9)
+    }
+}
+
+/// The hierarchical model, restricted to a flat layout, is the flat model (issue 16).
+@Suite struct HierarchicalModelTests {
+    @Test func aFlatLayoutCostsWhatTheFlatModelSays() throws {
+        let spec = try PlacementTests.caseStudy()
+        let model = PlacementModel(spec: spec, catalog: .bundled)
+        let (instance, sites) = try HierarchicalOptimizer(model: model, settings: spec.aggregator.optimizer, weights: spec.aggregator.weights).instance()
+        let problem = HierarchicalPlacementProblem(instance)
+        #expect(sites.allSatisfy { $0.offer.type.vcpu >= 2 && $0.offer.type.memoryGiB >= 4 })
+        for (i, site) in sites.enumerated() where i % 7 == 0 {
+            let m = problem.measures(HierarchicalLayout(global: i, regional: [], parent: [nil, nil, nil]))
+            #expect(abs(m[0] - site.cost) <= 1e-9 * site.cost, "\(site.label)")
+            #expect(abs(m[1] - site.roundLatencyMs) <= 1e-9 * site.roundLatencyMs, "\(site.label)")
+            #expect(m[3] == site.egressGB)
+        }
     }
 }
