@@ -26,8 +26,12 @@ import Testing
               .replacingOccurrences(of: "population: 100, generations: 200", with: "population: 40, generations: 40")
         }
         _ = dir
-        let r = try CLI.run(["optimize", "-f", file.path])
+        let charts = dir.url.appendingPathComponent("charts").path
+        let r = try CLI.run(["optimize", "-f", file.path, "--projections", charts])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: charts).sorted() == ["cost-egress.svg", "cost-latency.svg", "latency-egress.svg"])
+        let svg = try String(contentsOfFile: charts + "/cost-egress.svg", encoding: .utf8)
+        #expect(svg.components(separatedBy: "class=\"chosen\"").count == 2 && svg.contains("hierarchical front"))
         #expect(r.stdout.hasPrefix("Hierarchical placement: NSGA-II front of "))
         #expect(r.stdout.contains("up to 2 regional aggregators"))
         #expect(r.stdout.contains("\nChosen: global ") && r.stdout.contains("Flat choice with the same weights: "))

@@ -6,23 +6,68 @@ import FedSpec
 /// feasible candidate faint, the front's points, and the chosen point. A front point may look
 /// dominated in one projection: it is better on an objective the projection does not show.
 public struct ProjectionChart {
-    public let decision: PlacementDecision
+    /// One point to draw: its label (a tooltip), its value per objective, and what it is.
+    public struct Point: Sendable {
+        public enum Kind: String, Sendable { case feasible, front, chosen }
+        public var label: String
+        public var values: [PlacementObjective: Double]
+        public var kind: Kind
+    }
+
+    public let points: [Point]
+    public let objectives: [PlacementObjective]
+    public let currency: String
     public let title: String
+    public let legend: String
     public let x: PlacementObjective, y: PlacementObjective
 
-    public init(decision: PlacementDecision, title: String, x: PlacementObjective, y: PlacementObjective) {
-        self.decision = decision
+    public init(points: [Point], objectives: [PlacementObjective], currency: String, title: String, legend: String,
+                x: PlacementObjective, y: PlacementObjective) {
+        self.points = points
+        self.objectives = objectives
+        self.currency = currency
         self.title = title
+        self.legend = legend
         self.x = x
         self.y = y
     }
 
-    /// Every pair of the decision's objectives, in the spec's order: `cost-latency`, `cost-carbon`, ….
-    public static func pairs(_ d: PlacementDecision) -> [(PlacementObjective, PlacementObjective)] {
+    /// A flat decision: every feasible candidate, the front and the choice.
+    public init(decision d: PlacementDecision, title: String, x: PlacementObjective, y: PlacementObjective) {
+        let front = Set(d.front)
+        func values(_ c: CandidateEstimate) -> [PlacementObjective: Double] {
+            Dictionary(uniqueKeysWithValues: PlacementObjective.allCases.map { ($0, Self.value($0, c)) })
+        }
+        let points = d.feasible.map { i in
+            Point(label: d.candidates[i].label, values: values(d.candidates[i]),
+                  kind: i == d.chosen ? .chosen : front.contains(i) ? .front : .feasible)
+        }
+        self.init(points: points, objectives: d.objectives, currency: d.currency, title: title,
+                  legend: "grey: feasible (\(d.feasible.count)); blue: Pareto front in all \(d.objectives.count) objectives (\(d.front.count)); red: chosen (weights \(d.weightsPhrase(separator: ", ")))",
+                  x: x, y: y)
+    }
+
+    /// A hierarchical decision: its front (NSGA-II's merged with the flat layouts) and the choice.
+    public init(hierarchical d: HierarchicalDecision, title: String, x: PlacementObjective, y: PlacementObjective) {
+        let points = d.front.enumerated().map { i, p in
+            Point(label: "global \(p.global.label), \(p.regional.count) regional",
+                  values: [.cost: p.cost, .latency: p.latencyMs, .carbon: p.carbonKg, .egress: p.egressGB],
+                  kind: i == d.chosen ? .chosen : .front)
+        }
+        let weights = d.objectives.map { "\($0.rawValue) \(Money.format(d.weights[$0]))" }.joined(separator: ", ")
+        self.init(points: points, objectives: d.objectives, currency: d.currency, title: title,
+                  legend: "blue: hierarchical front in all \(d.objectives.count) objectives (\(d.front.count) layouts); red: chosen (weights \(weights))",
+                  x: x, y: y)
+    }
+
+    /// Every pair of the objectives, in the spec's order: `cost-latency`, `cost-carbon`, ….
+    public static func pairs(_ objectives: [PlacementObjective]) -> [(PlacementObjective, PlacementObjective)] {
         var out: [(PlacementObjective, PlacementObjective)] = []
-        for (i, a) in d.objectives.enumerated() { for b in d.objectives[(i + 1)...] { out.append((a, b)) } }
+        for (i, a) in objectives.enumerated() { for b in objectives[(i + 1)...] { out.append((a, b)) } }
         return out
     }
+
+    public static func pairs(_ d: PlacementDecision) -> [(PlacementObjective, PlacementObjective)] { pairs(d.objectives) }
 
     /// `cost-carbon.svg`.
     public var fileName: String { "\(x.rawValue)-\(y.rawValue).svg" }
@@ -38,7 +83,7 @@ public struct ProjectionChart {
 
     func axisTitle(_ o: PlacementObjective) -> String {
         switch o {
-        case .cost: return "cost per run (\(decision.currency))"
+        case .cost: return "cost per run (\(currency))"
         case .latency: return "round latency (ms)"
         case .carbon: return "carbon per run (kg CO2e)"
         case .egress: return "egress per run (GB across clouds)"
@@ -46,10 +91,8 @@ public struct ProjectionChart {
     }
 
     public func svg() -> String {
-        let d = decision
         let width = 760.0, height = 520.0, left = 90.0, top = 50.0, plotW = 600.0, plotH = 390.0
-        let shown = d.feasible
-        let xs = shown.map { Self.value(x, d.candidates[$0]) }, ys = shown.map { Self.value(y, d.candidates[$0]) }
+        let xs = points.map { $0.values[x] ?? 0 }, ys = points.map { $0.values[y] ?? 0 }
         let ax = Axis(min: xs.min() ?? 0, max: xs.max() ?? 1, nonNegative: true)
         let ay = Axis(min: ys.min() ?? 0, max: ys.max() ?? 1, nonNegative: true)
         func px(_ v: Double) -> Double { left + (v - ax.low) / (ax.high - ax.low) * plotW }
@@ -72,17 +115,18 @@ public struct ProjectionChart {
         }
         s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH + 40))\" text-anchor=\"middle\">\(esc(axisTitle(x)))</text>\n"
         s += "<text transform=\"translate(20 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(axisTitle(y)))</text>\n"
-        let front = Set(d.front)
-        func point(_ i: Int, _ cls: String, _ r: Double, _ fill: String) -> String {
-            let c = d.candidates[i]
-            return "<circle class=\"\(cls)\" cx=\"\(f(px(Self.value(x, c))))\" cy=\"\(f(py(Self.value(y, c))))\" r=\"\(r)\" fill=\"\(fill)\"><title>\(esc(c.label))</title></circle>\n"
+        let style: [Point.Kind: (Double, String)] = [.feasible: (2.5, "#c8c8c8"), .front: (4, "#1f77b4"), .chosen: (6, "#d62728")]
+        // Feasible first, then the front, the choice last so it is drawn on top.
+        for kind in [Point.Kind.feasible, .front, .chosen] {
+            for p in points where p.kind == kind {
+                let (r, fill) = style[kind]!
+                s += "<circle class=\"\(kind.rawValue)\" cx=\"\(f(px(p.values[x] ?? 0)))\" cy=\"\(f(py(p.values[y] ?? 0)))\" r=\"\(r)\" fill=\"\(fill)\"><title>\(esc(p.label))</title></circle>\n"
+            }
         }
-        for i in shown where !front.contains(i) && i != d.chosen { s += point(i, "feasible", 2.5, "#c8c8c8") }
-        for i in d.front where i != d.chosen { s += point(i, "front", 4, "#1f77b4") }
-        s += point(d.chosen, "chosen", 6, "#d62728")
-        let c = d.choice
-        s += "<text x=\"\(f(left + plotW))\" y=\"\(f(top - 8))\" text-anchor=\"end\" fill=\"#d62728\">chosen: \(esc(c.label))</text>\n"
-        s += "<text x=\"\(f(left))\" y=\"\(f(height - 12))\">grey: feasible (\(shown.count)); blue: Pareto front in all \(d.objectives.count) objectives (\(d.front.count)); red: chosen (weights \(esc(d.weightsPhrase(separator: ", "))))</text>\n"
+        if let chosen = points.first(where: { $0.kind == .chosen }) {
+            s += "<text x=\"\(f(left + plotW))\" y=\"\(f(top - 8))\" text-anchor=\"end\" fill=\"#d62728\">chosen: \(esc(chosen.label))</text>\n"
+        }
+        s += "<text x=\"\(f(left))\" y=\"\(f(height - 12))\">\(esc(legend))</text>\n"
         s += "</svg>\n"
         return s
     }

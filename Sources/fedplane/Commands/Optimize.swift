@@ -94,10 +94,21 @@ extension Fedplane {
             let model = PlacementModel(spec: ws.spec, catalog: ws.catalog)
             let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             let flat = try? AggregatorOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
+            var projected: [String] = []
+            if let projections {
+                try FileManager.default.createDirectory(atPath: projections, withIntermediateDirectories: true)
+                for (x, y) in ProjectionChart.pairs(decision.objectives) {
+                    let chart = ProjectionChart(hierarchical: decision, title: "\(ws.spec.metadata.name): hierarchical, \(x.rawValue) vs \(y.rawValue)", x: x, y: y)
+                    let path = (projections as NSString).appendingPathComponent(chart.fileName)
+                    try OutputFile(path).write(chart.svg())
+                    projected.append(path)
+                }
+            }
             if output.json {
                 print(HierarchicalView.json(decision, flat: flat, catalog: ws.catalog.version).canonical)
             } else {
                 print(HierarchicalView.table(decision, flat: flat), terminator: "")
+                if !projected.isEmpty { print("\nWrote \(projected.count) projection\(projected.count == 1 ? "" : "s") of the front: \(projected.joined(separator: ", ")).") }
             }
         }
     }
