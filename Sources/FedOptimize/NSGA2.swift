@@ -58,6 +58,9 @@ public struct NSGA2: Sendable {
     public func run(_ problem: some Problem) -> OptimizationResult {
         var rng = SplitMix64(seed: seed)
         var starts = sampling.sample(problem.variables, count: populationSize, using: &rng)
+        if let repairing = problem as? any RepairingProblem {
+            for i in starts.indices { repairing.repair(&starts[i]) }
+        }
         if eliminatesDuplicates {
             var seen = GeneSet(minimumCapacity: starts.count)
             starts = starts.filter { seen.insert($0) }
@@ -83,6 +86,7 @@ public struct NSGA2: Sendable {
     /// producing only duplicates.
     func offspring(of population: [Individual], for problem: some Problem, using rng: inout SplitMix64) -> [Individual] {
         let variables = problem.variables
+        let repairing = problem as? any RepairingProblem
         let quota = offspringCount ?? populationSize
         var known = GeneSet(minimumCapacity: eliminatesDuplicates ? population.count + quota : 0)
         if eliminatesDuplicates { for member in population { _ = known.insert(member.x, hash: member.geneHash) } }
@@ -101,6 +105,10 @@ public struct NSGA2: Sendable {
                     variables: variables, using: &rng)
                 mutation.mutate(&a, variables: variables, using: &rng)
                 mutation.mutate(&b, variables: variables, using: &rng)
+                if let repairing {
+                    repairing.repair(&a)
+                    repairing.repair(&b)
+                }
                 genes.append(a)
                 genes.append(b)
             }

@@ -21,3 +21,10 @@ public func totalViolation(_ violations: [Double]) -> Double {
     for v in violations where v > 0 { sum += v }
     return sum
 }
+
+/// A problem whose gene vectors have a canonical form (many vectors naming one solution, or a
+/// vector needing fixing up). NSGA-II repairs every sampled and every new child's genes before
+/// duplicate elimination and evaluation; problems without it run exactly as before.
+public protocol RepairingProblem: Problem {
+    func repair(_ x: inout [Double])
+}

@@ -160,6 +160,11 @@ public struct Workspace: Sendable {
 
     /// The plan for this spec against `state`, asking providers what exists.
     public func makePlan(mode: Plan.Mode, state: StateSnapshot?) throws -> Plan {
+        if mode != .destroy, spec.aggregator.topology == .hierarchical {
+            // Refused rather than silently applied flat: nothing provisions regional aggregators yet.
+            throw PlanErrors([PlanError(mark: spec.aggregator.topologyMark ?? spec.aggregator.mark, path: "aggregator.topology",
+                                        message: "hierarchical placement is optimised by `fedplane optimize`; apply does not provision regional aggregators yet (use topology: flat to plan and apply)")])
+        }
         let planner = Planner(federation: spec.metadata.name, specDigest: specDigest, catalogVersion: catalog.version)
         let observed = try Observation.observe(state, providers: providers)
         if mode == .destroy {

@@ -4,6 +4,8 @@
 //   swift run -c release fedplane-bench plan [--participants 1000] [--vms 5]
 //   swift run -c release fedplane-bench zdt1 [--pymoo]      (NSGA-II vs pymoo on ZDT1, and a placement search)
 //   swift run -c release fedplane-bench quality [SEEDS]     (median hypervolumes of ZDT1-3 and DTLZ2)
+//   swift run -c release fedplane-bench hierarchy [--spec F] [--population P] [--generations G] [--seeds S]
+//                                                           (hierarchical placement: HV and coverage vs long runs)
 //   swift run -c release fedplane-bench rounds [--model-bytes N] [--participants P] [--rounds R] [--trainer-startup S] [--persistent]
 //                                                           (real rounds, phase by phase, with peak memory)
 import Foundation
@@ -14,6 +16,7 @@ enum Bench {
         ("state", StateBench.run),
         ("plan", PlanBench.run),
         ("placement", PlacementBench.run),
+        ("hierarchy", HierarchyBench.run),
         ("fedavg", FedAvgBench.run),
         ("quickstart", QuickstartBench.run),
         ("rounds", RoundsBench.run),

@@ -22,6 +22,12 @@ public struct PlacementDecision: Sendable {
     public let frontIsExact: Bool
     /// What NSGA-II did with the spec's settings.
     public let search: SearchReport
+    /// What the front trades (the spec's `aggregator.objectives`).
+    public var objectives: [PlacementObjective] = PlacementObjective.defaults
+
+    /// True when the spec asked for more or other objectives than cost and latency; the outputs
+    /// then show them (and are otherwise byte for byte what they were before).
+    public var extendedObjectives: Bool { objectives != PlacementObjective.defaults }
 
     public var choice: CandidateEstimate { candidates[chosen] }
 }
@@ -91,6 +97,14 @@ public struct AggregatorOptimizer: Sendable {
         guard !estimates.isEmpty else {
             throw PlacementInfeasible(message: "no instance type of the catalog matches the aggregator's candidate clouds, regions and instance types")
         }
+        if model.needsCarbon {
+            // Never a silent zero: name every candidate the carbon data does not cover.
+            let lacking = estimates.filter { $0.carbon == nil }
+            if !lacking.isEmpty {
+                let missing = Array(Set(lacking.flatMap(\.carbonMissing))).sorted()
+                throw PlacementInfeasible(message: "carbon is asked for (aggregator.objectives or requirements.maxCarbon) but \(lacking.count) candidate\(lacking.count == 1 ? " has" : "s have") no carbon data: no \(missing.joined(separator: ", ")); restrict aggregator.candidates.regions to regions the bundled carbon data covers, or drop carbon")
+            }
+        }
         let table = Self.table(estimates, model: model)
         let feasible = table.indices.filter { table[$0].isFeasible }
         // Infeasible only when nothing is feasible, whatever the search met.
@@ -113,7 +127,7 @@ public struct AggregatorOptimizer: Sendable {
             exact = false
             agreement = nil
         }
-        guard let best = select(front: front, in: table, weights: [weights.cost, weights.latency]) else {
+        guard let best = select(front: front, in: table, weights: model.spec.aggregator.objectives.map { weights[$0] }) else {
             throw PlacementInfeasible(message: infeasibleMessage(estimates, table))
         }
         var chosen = best
@@ -131,9 +145,11 @@ public struct AggregatorOptimizer: Sendable {
         func cheapestFirst(_ indices: [Int]) -> [Int] {
             indices.sorted { (estimates[$0].cost, estimates[$0].roundLatencyMs, $0) < (estimates[$1].cost, estimates[$1].roundLatencyMs, $1) }
         }
-        return PlacementDecision(candidates: estimates, feasible: feasible, front: cheapestFirst(front), chosen: chosen,
-                                 weights: weights, keptRecorded: kept, currency: model.currency, frontIsExact: exact,
-                                 search: SearchReport(settings: settings, front: cheapestFirst(searched), agreement: agreement))
+        var decision = PlacementDecision(candidates: estimates, feasible: feasible, front: cheapestFirst(front), chosen: chosen,
+                                         weights: weights, keptRecorded: kept, currency: model.currency, frontIsExact: exact,
+                                         search: SearchReport(settings: settings, front: cheapestFirst(searched), agreement: agreement))
+        decision.objectives = model.spec.aggregator.objectives
+        return decision
     }
 
     /// Coordinates (spec cloud, region, instance type) and objectives (cost, latency) per candidate.
@@ -144,14 +160,15 @@ public struct AggregatorOptimizer: Sendable {
         return estimates.map { e in
             PlacementCandidate(coordinates: [clouds.firstIndex(of: e.specCloud)!, regions.firstIndex(of: e.region.description)!,
                                              types.firstIndex(of: e.instanceType)!],
-                               objectives: [e.cost, e.roundLatencyMs], constraintViolations: model.violations(e))
+                               objectives: model.spec.aggregator.objectives.map { model.value($0, of: e) },
+                               constraintViolations: model.violations(e))
         }
     }
 
     private func score(_ i: Int, front: [Int], table: [PlacementCandidate]) -> Double {
-        let w = [weights.cost, weights.latency]
+        let w = model.spec.aggregator.objectives.map { weights[$0] }
         var sum = 0.0
-        for k in 0..<2 {
+        for k in w.indices {
             let values = front.map { table[$0].objectives[k] }
             let (lo, hi) = (values.min()!, values.max()!)
             if hi > lo { sum += w[k] * (table[i].objectives[k] - lo) / (hi - lo) }
@@ -166,6 +183,10 @@ public struct AggregatorOptimizer: Sendable {
         if let c = r.maxCost { limits.append("maxCost \(c)") }
         limits.append("minVcpu \(r.minVcpu)")
         if r.minMemoryGiB > 0 { limits.append("minMemoryGiB \(Money.format(r.minMemoryGiB))") }
+        if let c = r.maxCarbon { limits.append("maxCarbon \(c)") }
+        if let g = r.maxEgress { limits.append("maxEgress \(g)") }
+        // Constraints after the four fixed ones: maxCarbon then maxEgress, each only when set.
+        let extra = (r.maxCarbon != nil ? ["maxCarbon"] : []) + (r.maxEgress != nil ? ["maxEgress"] : [])
         guard let closest = closestCandidate(table) else { return "no aggregator candidate" }
         let e = estimates[closest.index]
         let breaks = closest.breaches.map { b -> String in
@@ -173,7 +194,12 @@ public struct AggregatorOptimizer: Sendable {
             case 0: return "maxCost by \(Money.format(e.cost - (r.maxCost?.amount ?? 0))) \(model.currency)"
             case 1: return "maxRoundLatency by \(Money.format(e.roundLatencyMs - (r.maxRoundLatency?.milliseconds ?? 0))) ms"
             case 2: return "minVcpu (\(e.offer.type.vcpu) vCPU)"
-            default: return "minMemoryGiB (\(Money.format(e.offer.type.memoryGiB)) GiB)"
+            case 3: return "minMemoryGiB (\(Money.format(e.offer.type.memoryGiB)) GiB)"
+            default:
+                if extra[b.constraint - 4] == "maxCarbon" {
+                    return "maxCarbon by \(Money.format((e.carbonKgCO2e ?? 0) - (r.maxCarbon?.kilograms ?? 0))) kg CO2e"
+                }
+                return "maxEgress by \(Money.format(e.egressGB - (r.maxEgress?.bytes ?? 0) / 1e9)) GB"
             }
         }
         return "no candidate satisfies \(limits.joined(separator: " and ")); the closest is \(e.label) at \(Money.format(e.roundLatencyMs)) ms, \(Money.format(e.cost)) \(model.currency), which breaks \(breaks.joined(separator: " and "))"

@@ -29,11 +29,21 @@ extension Placement {
     init(_ d: PlacementDecision) {
         let c = d.choice
         let note = (d.keptRecorded ? "kept: " : "") +
-            "chosen from \(d.frontIsExact ? "the exact" : "an approximate") Pareto front of \(d.front.count) placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights cost \(Money.format(d.weights.cost)) / latency \(Money.format(d.weights.latency)); " +
+            "chosen from \(d.frontIsExact ? "the exact" : "an approximate") Pareto front of \(d.front.count) placements (\(d.feasible.count) of \(d.candidates.count) candidates feasible), weights \(d.weightsPhrase(separator: " / ")); " +
             (d.search.outcome.map { "\(d.search.run) \($0)" } ?? "found by \(d.search.run)")
         self.init(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                   summary: PlacementSummary(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType,
                                             costPerRun: "\(Money.format(c.cost)) \(d.currency)",
                                             roundLatency: "\(Money.format(c.roundLatencyMs)) ms", note: note))
+    }
+}
+
+extension PlacementDecision {
+    /// "cost 0.5 / latency 0.5" (as before issue 16) or, with other objectives, each listed one.
+    public func weightsPhrase(separator: String) -> String {
+        guard extendedObjectives else {
+            return "cost \(Money.format(weights.cost))\(separator)latency \(Money.format(weights.latency))"
+        }
+        return objectives.map { "\($0.rawValue) \(Money.format(weights[$0]))" }.joined(separator: separator)
     }
 }

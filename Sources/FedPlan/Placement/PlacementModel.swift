@@ -21,6 +21,14 @@ public struct CandidateEstimate: Sendable, Equatable {
     public let aggregationMs: Double
     /// Which participant is the slowest.
     public let slowestParticipant: String
+    /// GB per run that cross a cloud boundary: the updates and models of participants whose
+    /// location is in another cloud than the aggregator's region.
+    public var egressGB: Double = 0
+    /// The aggregator VM's energy and operational emissions per run; nil when the carbon catalog
+    /// lacks a coefficient for it (`carbonMissing` says which), never a silent zero.
+    public var carbon: CarbonEstimate? = nil
+    public var carbonMissing: [String] = []
+    public var carbonKgCO2e: Double? { carbon?.kgCO2e }
 
     public var region: RegionRef { offer.region }
     public var instanceType: String { offer.type.name }
@@ -34,7 +42,11 @@ public struct CandidateEstimate: Sendable, Equatable {
 ///   model size × 2 × participants × rounds × the region's egress price per GB;
 /// - round latency = max over participants of (RTT(participant, region) + model size × 8 /
 ///   bandwidth × 2) + aggregation time, with aggregation = model size × participants /
-///   (vCPU × `aggregationBytesPerSecondPerVcpu`).
+///   (vCPU × `aggregationBytesPerSecondPerVcpu`);
+/// - egress volume = model size × 2 × rounds, summed over the participants in another cloud;
+/// - carbon = the aggregator VM over the run hours (`CarbonCatalog.estimate`) at its expected
+///   utilisation: the share of the run it spends aggregating (aggregation time × rounds / run
+///   time), so an aggregator waiting on its participants draws near-idle watts.
 public struct PlacementModel: Sendable {
     /// FedAvg reads every update once; about 1 GB/s per vCPU is a conservative memory-bound rate.
     public static let aggregationBytesPerSecondPerVcpu = 1e9
@@ -43,10 +55,12 @@ public struct PlacementModel: Sendable {
 
     public let spec: Spec
     public let catalog: Catalog
+    public let carbonCatalog: CarbonCatalog
 
-    public init(spec: Spec, catalog: Catalog) {
+    public init(spec: Spec, catalog: Catalog, carbonCatalog: CarbonCatalog = .bundled) {
         self.spec = spec
         self.catalog = catalog
+        self.carbonCatalog = carbonCatalog
     }
 
     public var currency: String { spec.aggregator.requirements.maxCost?.currency.rawValue ?? "USD" }
@@ -91,10 +105,21 @@ public struct PlacementModel: Sendable {
         let egressGB = modelBytes * 2 * Double(participants.count) * Double(spec.training.rounds) / 1e9
         let egress = egressGB * (try catalog.egressUsdPerGB(from: offer.region))
         let usd = compute + egress
-        return CandidateEstimate(
+        var e = CandidateEstimate(
             specCloud: specCloud, offer: offer, costUSD: usd, cost: try catalog.convert(usd, from: "USD", to: currency),
             computeUSD: compute, egressUSD: egress, roundLatencyMs: max(worst.ms, 0) + aggregation,
             rttMs: worst.rtt, transferMs: worst.transfer, aggregationMs: aggregation, slowestParticipant: worst.name)
+        let perParticipantGB = modelBytes * 2 * Double(spec.training.rounds) / 1e9
+        e.egressGB = Double(participants.filter { Self.cloud(ofLocation: $0.location) != offer.region.cloud }.count) * perParticipantGB
+        let utilization = runHours > 0 ? aggregation * Double(spec.training.rounds) / (runHours * 3_600_000) : 0
+        e.carbon = carbonCatalog.estimate(offer, hours: runHours, utilization: utilization)
+        if e.carbon == nil { e.carbonMissing = carbonCatalog.missingData(for: offer) }
+        return e
+    }
+
+    /// The cloud part of a participant's `cloud/region` location.
+    static func cloud(ofLocation location: String) -> String {
+        String(location.split(separator: "/", maxSplits: 1).first ?? "")
     }
 
     /// Constraint violations, each relative to its limit (≤ 0 satisfied): cost, latency, vCPU, memory.
@@ -105,8 +130,31 @@ public struct PlacementModel: Sendable {
             r.maxRoundLatency.map { (e.roundLatencyMs - $0.milliseconds) / $0.milliseconds } ?? -1,
             (Double(r.minVcpu) - Double(e.offer.type.vcpu)) / Double(r.minVcpu),
             r.minMemoryGiB > 0 ? (r.minMemoryGiB - e.offer.type.memoryGiB) / r.minMemoryGiB : -1,
-        ]
+        ] + extraViolations(e)
     }
+
+    /// `maxCarbon` and `maxEgress`, only when the spec sets them (so a spec without them searches
+    /// exactly the table it did before they existed). A missing carbon figure is refused earlier.
+    func extraViolations(_ e: CandidateEstimate) -> [Double] {
+        let r = spec.aggregator.requirements
+        var out: [Double] = []
+        if let c = r.maxCarbon { out.append(((e.carbonKgCO2e ?? .infinity) - c.kilograms) / c.kilograms) }
+        if let g = r.maxEgress { out.append((e.egressGB - g.bytes / 1e9) / (g.bytes / 1e9)) }
+        return out
+    }
+
+    /// The value of `objective` for `e` (all minimised); carbon must be known (`carbonMissing` empty).
+    public func value(_ objective: PlacementObjective, of e: CandidateEstimate) -> Double {
+        switch objective {
+        case .cost: return e.cost
+        case .latency: return e.roundLatencyMs
+        case .carbon: return e.carbonKgCO2e ?? .infinity
+        case .egress: return e.egressGB
+        }
+    }
+
+    /// True when the spec asks for carbon (as an objective or a limit).
+    public var needsCarbon: Bool { spec.aggregator.objectives.contains(.carbon) || spec.aggregator.requirements.maxCarbon != nil }
 
     static let constraintNames = ["maxCost", "maxRoundLatency", "minVcpu", "minMemoryGiB"]
 }

@@ -1,10 +1,29 @@
 extension SpecDecoder {
     func decodeAggregator(_ f: Field) -> AggregatorSpec? {
-        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer", "host", "port", "bind"]) else { return nil }
+        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer", "host", "port", "bind", "objectives", "topology", "maxRegional"]) else { return nil }
         var a = Self.placeholderAggregator(f.mark)
         if let c = m.required("candidates").flatMap(decodeCandidates) { a.candidates = c }
         if let r = m["requirements"].flatMap(decodeRequirements) { a.requirements = r }
-        if let w = m["weights"].flatMap(decodeWeights) { a.weights = w }
+        if let of = m["objectives"], let o = decodeObjectives(of) { a.objectives = o }
+        if let tf = m["topology"], let t = tf.oneOf(AggregatorSpec.Topology.self) {
+            a.topology = t
+            a.topologyMark = tf.mark
+        }
+        if let kf = m["maxRegional"], let k = kf.int(atLeast: 1) {
+            if a.topology != .hierarchical {
+                kf.error("maxRegional applies to topology: hierarchical; add it or drop maxRegional")
+            } else {
+                a.maxRegional = k
+            }
+        }
+        if let w = m["weights"].flatMap({ decodeWeights($0, objectives: a.objectives) }) {
+            a.weights = w
+        } else if m["weights"] == nil, a.objectives != PlacementObjective.defaults {
+            // Listed objectives weigh equally unless the spec says otherwise.
+            let on = Set(a.objectives)
+            func w(_ o: PlacementObjective) -> Double { on.contains(o) ? 1 : 0 }
+            a.weights = Weights(cost: w(.cost), latency: w(.latency), carbon: w(.carbon), egress: w(.egress))!
+        }
         if let o = m["optimizer"].flatMap(decodeOptimizer) { a.optimizer = o }
         if let h = m["host"]?.text() { a.service.host = h }
         if let pf = m["port"], let p = pf.int(atLeast: 0) {
@@ -26,7 +45,7 @@ extension SpecDecoder {
     }
 
     private func decodeRequirements(_ f: Field) -> AggregatorSpec.Requirements? {
-        guard let m = f.mapping(["maxCost", "maxRoundLatency", "minVcpu", "minMemoryGiB"]) else { return nil }
+        guard let m = f.mapping(["maxCost", "maxRoundLatency", "minVcpu", "minMemoryGiB", "maxCarbon", "maxEgress"]) else { return nil }
         var r = AggregatorSpec.Requirements(maxCost: nil, maxRoundLatency: nil, minVcpu: 1, minMemoryGiB: 0)
         var ok = true
         if let cf = m["maxCost"] {
@@ -47,6 +66,22 @@ extension SpecDecoder {
         if let mf = m["minMemoryGiB"] {
             if let v = mf.double(positive: true) { r.minMemoryGiB = v } else { ok = false }
         }
+        if let cf = m["maxCarbon"] {
+            r.maxCarbon = cf.unit(CarbonMass.parse)
+            if let c = r.maxCarbon, c.kilograms <= 0 {
+                cf.error("expected a positive mass of CO2e per run (e.g. 2.5kg), got \(cf.got)")
+                r.maxCarbon = nil
+            }
+            ok = ok && r.maxCarbon != nil
+        }
+        if let ef = m["maxEgress"] {
+            r.maxEgress = ef.unit(ByteSize.parse)
+            if let e = r.maxEgress, e.bytes <= 0 {
+                ef.error("expected a positive size per run (e.g. 50GB), got \(ef.got)")
+                r.maxEgress = nil
+            }
+            ok = ok && r.maxEgress != nil
+        }
         return ok ? r : nil
     }
 
@@ -62,16 +97,60 @@ extension SpecDecoder {
         return Money(amount: amount, currency: currency)
     }
 
-    private func decodeWeights(_ f: Field) -> Weights? {
-        guard let m = f.mapping(["cost", "latency"]) else { return nil }
-        let cost = m["cost"].map { $0.double(nonNegative: true) } ?? 0
-        let latency = m["latency"].map { $0.double(nonNegative: true) } ?? 0
-        guard let cost, let latency else { return nil }
-        guard let w = Weights(cost: cost, latency: latency) else {
+    private func decodeWeights(_ f: Field, objectives: [PlacementObjective]) -> Weights? {
+        guard let m = f.mapping(["cost", "latency", "carbon", "egress"]) else { return nil }
+        var values: [PlacementObjective: Double] = [:]
+        var ok = true
+        for o in PlacementObjective.allCases {
+            guard let vf = m[o.rawValue] else { continue }
+            guard let v = vf.double(nonNegative: true) else { ok = false; continue }
+            if !objectives.contains(o) {
+                // A weight only moves the choice along an objective the front was built on.
+                vf.error("\(o.rawValue) has a weight but is not among aggregator.objectives (\(objectives.map(\.rawValue).joined(separator: ", "))); add it there or drop the weight")
+                ok = false
+                continue
+            }
+            values[o] = v
+        }
+        guard ok else { return nil }
+        let w: Weights?
+        if objectives == PlacementObjective.defaults {
+            w = Weights(cost: values[.cost] ?? 0, latency: values[.latency] ?? 0)
+        } else {
+            w = Weights(cost: values[.cost] ?? 0, latency: values[.latency] ?? 0, carbon: values[.carbon] ?? 0, egress: values[.egress] ?? 0)
+        }
+        guard let w else {
             f.error("at least one weight must be greater than 0")
             return nil
         }
         return w
+    }
+
+    /// `objectives: [cost, latency, carbon, egress]`: distinct, known, at least one.
+    private func decodeObjectives(_ f: Field) -> [PlacementObjective]? {
+        guard let items = f.sequence() else { return nil }
+        if items.isEmpty {
+            f.error("list at least one objective (cost, latency, carbon, egress)")
+            return nil
+        }
+        var out: [PlacementObjective] = []
+        var ok = true
+        for item in items {
+            guard let name = item.string() else { ok = false; continue }
+            guard let o = PlacementObjective(rawValue: name) else {
+                let known = PlacementObjective.allCases.map(\.rawValue)
+                item.error("unknown objective \"\(name)\"\(Suggestion.hint(for: name, in: known)); the objectives are \(known.joined(separator: ", "))")
+                ok = false
+                continue
+            }
+            if out.contains(o) {
+                item.error("objective \(name) is listed twice")
+                ok = false
+                continue
+            }
+            out.append(o)
+        }
+        return ok ? out : nil
     }
 
     private func decodeOptimizer(_ f: Field) -> OptimizerSettings? {

@@ -3,6 +3,19 @@ public struct AggregatorSpec: Sendable {
     public var requirements: Requirements
     public var weights: Weights
     public var optimizer: OptimizerSettings
+    /// What the optimizer minimises (`objectives:`); `PlacementObjective.defaults` when not given.
+    public var objectives: [PlacementObjective] = PlacementObjective.defaults
+    /// `flat` (one aggregator, the default) or `hierarchical` (regional aggregators under a global one).
+    public var topology: Topology = .flat
+    /// At most this many regional aggregators (hierarchical only).
+    public var maxRegional: Int = Self.defaultMaxRegional
+    public var topologyMark: SourceMark? = nil
+
+    public static let defaultMaxRegional = 3
+
+    public enum Topology: String, Sendable, Hashable, CaseIterable {
+        case flat, hierarchical
+    }
     /// Where the aggregator listens and how participants reach it.
     public var service: Service
     public var mark: SourceMark
@@ -37,6 +50,10 @@ public struct AggregatorSpec: Sendable {
         public var maxRoundLatency: TimeSpan?
         public var minVcpu: Int
         public var minMemoryGiB: Double
+        /// kg CO2e per run of the aggregator VM.
+        public var maxCarbon: CarbonMass? = nil
+        /// Bytes per run crossing cloud boundaries.
+        public var maxEgress: ByteSize? = nil
     }
 }
 

@@ -21,6 +21,9 @@ public struct Money: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct Weights: Hashable, Sendable, Codable {
     public var cost: Double
     public var latency: Double
+    /// 0 unless the spec lists carbon/egress among its objectives and weighs them.
+    public var carbon: Double = 0
+    public var egress: Double = 0
 
     /// Normalises; nil when both are zero (nothing to choose by).
     public init?(cost: Double, latency: Double) {
@@ -28,5 +31,24 @@ public struct Weights: Hashable, Sendable, Codable {
         guard cost >= 0, latency >= 0, total > 0 else { return nil }
         self.cost = cost / total
         self.latency = latency / total
+    }
+
+    /// Normalises over all four; nil when any is negative or all are zero.
+    public init?(cost: Double, latency: Double, carbon: Double, egress: Double) {
+        let total = cost + latency + carbon + egress
+        guard cost >= 0, latency >= 0, carbon >= 0, egress >= 0, total > 0 else { return nil }
+        self.cost = cost / total
+        self.latency = latency / total
+        self.carbon = carbon / total
+        self.egress = egress / total
+    }
+
+    public subscript(_ objective: PlacementObjective) -> Double {
+        switch objective {
+        case .cost: return cost
+        case .latency: return latency
+        case .carbon: return carbon
+        case .egress: return egress
+        }
     }
 }
