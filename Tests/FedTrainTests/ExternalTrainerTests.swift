@@ -27,7 +27,7 @@ struct ExternalTrainerTests {
         let data = dir.appendingPathComponent("data")
         let script = """
             set -e
-            env | grep '^FEDPLANE_' | sort > vars.txt
+            env | grep '^FEDPLANE_' | grep -v '^FEDPLANE_TEST_' | sort > vars.txt
             pwd > cwd.txt
             cp "$FEDPLANE_WEIGHTS_IN" "$FEDPLANE_WEIGHTS_OUT"
             printf '%s' '\(Self.goodMetrics)' > "$FEDPLANE_METRICS_OUT"
@@ -39,6 +39,8 @@ struct ExternalTrainerTests {
         #expect(u.evaluation == Evaluation(samples: 5, loss: 0.4, confusion: [[2, 1], [0, 2]]))
 
         let round = dir.appendingPathComponent("rounds/3")
+        // The contract's variables (test-support settings of this test process, FEDPLANE_TEST_*,
+        // are inherited like any other environment variable and left out).
         let vars = try String(contentsOf: dir.appendingPathComponent("vars.txt"), encoding: .utf8)
         let env = Dictionary(uniqueKeysWithValues: vars.split(separator: "\n").map { line -> (String, String) in
             let parts = line.split(separator: "=", maxSplits: 1)

@@ -25,8 +25,9 @@ import Testing
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
         }
 
+        /// Advisory locks held in this test's own database (other tests share the server).
         func heldAdvisoryLocks() -> String {
-            (try? server.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", database: database))?
+            (try? server.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", database: database))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
         }
 

@@ -1,4 +1,5 @@
 import FedHost
+import FedProcess
 import Foundation
 
 /// One place where Flower runs something: a host, a directory there (absolute) and the host's
@@ -73,7 +74,9 @@ enum FlowerProcesses {
     /// it recorded.
     static func stop(marker: String, on host: any FedHost.Host, grace: Double) {
         guard host is LocalHost else {
-            _ = try? host.shell(script(marker: marker, grace: grace), input: nil, timeout: grace + 30)
+            // Also while a stop signal is being handled: the Flower processes on other hosts
+            // must not outlive the apply.
+            _ = ChildProcess.cleanup { try? host.shell(script(marker: marker, grace: grace), input: nil, timeout: grace + 30) }
             return
         }
         var pids = local(marker: marker)
