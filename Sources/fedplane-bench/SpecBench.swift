@@ -63,7 +63,8 @@ enum SpecBench {
                 s += "      - { id: vm-\(v), vcpu: \(2 + v % 3), memoryGiB: 8, diskGiB: 40, state: \(v % 4 == 3 ? "inactive" : "active") }\n"
             }
         }
-        s += "training: { rounds: 20, minParticipants: \(participants) }\n"
+        // The participants' CSV data needs its shape for the built-in trainer.
+        s += "training: { rounds: 20, minParticipants: \(participants), classes: [B, M], features: 30 }\n"
         return s
     }
 }
