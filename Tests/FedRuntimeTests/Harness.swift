@@ -26,7 +26,7 @@ enum Material {
 /// A real HTTP call with what libcurl sends, for requests the typed client would never make.
 func raw(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
          tls: ClientTLS? = nil) throws -> HTTPResponse {
-    try CurlClient(timeoutSeconds: 30, tls: tls).request(method, url, headers: headers, body: body)
+    try CurlClient(timeoutSeconds: 90, tls: tls).request(method, url, headers: headers, body: body)
 }
 
 func evaluationHeader(_ e: Evaluation) -> String {

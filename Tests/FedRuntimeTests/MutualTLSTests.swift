@@ -53,6 +53,8 @@ import Testing
         }
     }
 
+    // Clients wait up to 90 s: the in-process aggregator answers on Swift's cooperative pool,
+    // which other suites' blocking tests can hold for a while on 2 shared cores (no timing is tested).
     func serve<T>(_ fx: PKIFixture, participants: [String] = Material.participants, identity: CertificateIdentity? = nil,
                   _ body: (String, AggregatorState) async throws -> T) async throws -> T {
         let state = AggregatorState(participants: participants)
@@ -67,7 +69,7 @@ import Testing
     func submit(_ base: String, _ tls: ClientTLS, as participant: String) async throws {
         let u = try Material.honest(participant)
         try await blocking {
-            try AggregatorClient(base: base, tls: tls, timeoutSeconds: 20)
+            try AggregatorClient(base: base, tls: tls, timeoutSeconds: 90)
                 .submit(round: 1, participant: participant, update: try SafeTensors.encode(u.weights), trainSamples: u.trainSamples, evaluation: u.evaluation)
         }
     }
@@ -77,10 +79,10 @@ import Testing
     @Test func theValidPathWorksAndRolesFollowTheCertificate() async throws {
         let fx = try PKIFixture(federation: federation)
         try await serve(fx) { base, state in
-            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 20)
+            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
             try await blocking { try coordinator.open(round: 1, global: Material.global) }
             // A participant reads the global model and posts its own update.
-            let a = AggregatorClient(base: base, tls: fx.client(.participant("hospital-a")), timeoutSeconds: 20)
+            let a = AggregatorClient(base: base, tls: fx.client(.participant("hospital-a")), timeoutSeconds: 90)
             #expect(try await blocking { try a.global(round: 1) } == Material.global)
             try await submit(base, fx.client(.participant("hospital-a")), as: "hospital-a")
             try await submit(base, fx.client(.participant("hospital-b")), as: "hospital-b")
@@ -120,11 +122,11 @@ import Testing
         let none = ClientTLS(caFile: fx.pki.caCertificateFile.path, certificateFile: nil, keyFile: nil)
 
         try await serve(fx, identity: try fx.identity(participants: Material.participants + ["hospital-a"])) { base, state in
-            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 20)
+            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
             try await blocking { try coordinator.open(round: 1, global: Material.global) }
             for (what, tls) in [("no client certificate", none), ("another CA", foreign), ("an expired certificate", expired)] {
                 await #expect("\(what)") {
-                    try await blocking { try AggregatorClient(base: base, tls: tls, timeoutSeconds: 20).global(round: 1) }
+                    try await blocking { try AggregatorClient(base: base, tls: tls, timeoutSeconds: 90).global(round: 1) }
                 } throws: { $0 is HTTPClientError }
             }
             // Plain HTTP to the TLS port gets nowhere either.
@@ -134,7 +136,7 @@ import Testing
             // trusts another CA refuses it.
             let wrongTrust = ClientTLS(caFile: other.caCertificateFile.path, certificateFile: fx.pki.certificateFile(.coordinator).path,
                                        keyFile: fx.pki.keyFile(.coordinator).path)
-            await #expect { try await blocking { try AggregatorClient(base: base, tls: wrongTrust, timeoutSeconds: 20).global(round: 1) } } throws: { $0 is HTTPClientError }
+            await #expect { try await blocking { try AggregatorClient(base: base, tls: wrongTrust, timeoutSeconds: 90).global(round: 1) } } throws: { $0 is HTTPClientError }
         }
     }
 
@@ -145,10 +147,10 @@ import Testing
         let oldB = try fx.keep(.participant("hospital-b"), as: "old-b")
         try fx.pki.issue(.participant("hospital-b"))
         try await serve(fx, participants: ["hospital-a", "hospital-b"]) { base, state in
-            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 20)
+            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
             try await blocking { try coordinator.open(round: 1, global: Material.global) }
             await #expect { try await submit(base, fx.client(.participant("hospital-c")), as: "hospital-c") } throws: { status($0) == 403 }
-            await #expect { try await blocking { try AggregatorClient(base: base, tls: fx.client(.participant("hospital-c")), timeoutSeconds: 20).global(round: 1) } } throws: { status($0) == 403 }
+            await #expect { try await blocking { try AggregatorClient(base: base, tls: fx.client(.participant("hospital-c")), timeoutSeconds: 90).global(round: 1) } } throws: { status($0) == 403 }
             await #expect { try await submit(base, oldB, as: "hospital-b") } throws: { status($0) == 403 }
             try await submit(base, fx.client(.participant("hospital-b")), as: "hospital-b")
             #expect(await state.received == ["hospital-b"])
@@ -158,7 +160,7 @@ import Testing
     @Test func everyPoisoningCaseIsRefusedOverTLSWhileTheRoundCompletes() async throws {
         let fx = try PKIFixture(federation: federation)
         try await serve(fx) { base, state in
-            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 20)
+            let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
             try await blocking { try coordinator.open(round: 1, global: Material.global) }
             let c = fx.client(.participant("hospital-c"))
             let u = try Material.honest("hospital-c")

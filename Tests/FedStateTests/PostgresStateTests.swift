@@ -10,14 +10,16 @@ import Testing
         try #require(PostgresURL(try PostgresServer.shared().createDatabase()))
     }
 
-    @Test func postgresStoreConforms() throws {
+    @Test func postgresStoreConforms() async throws { try await offPool { try Self().postgresStoreConformsBody() } }
+    func postgresStoreConformsBody() throws {
         let url = try Self.database()
         try checkStateStoreConformance {
             try PostgresStateStore.open(url: url, federation: "fed", create: true)
         }
     }
 
-    @Test func historyAndReadsMatchSQLite() throws {
+    @Test func historyAndReadsMatchSQLite() async throws { try await offPool { try Self().historyAndReadsMatchSQLiteBody() } }
+    func historyAndReadsMatchSQLiteBody() throws {
         let url = try Self.database()
         try withTemporaryDirectory { dir in
             let stores: [any StateBackend] = [
@@ -61,7 +63,8 @@ import Testing
         }
     }
 
-    @Test func federationsShareOneDatabase() throws {
+    @Test func federationsShareOneDatabase() async throws { try await offPool { try Self().federationsShareOneDatabaseBody() } }
+    func federationsShareOneDatabaseBody() throws {
         let url = try Self.database()
         let one = try PostgresStateStore.open(url: url, federation: "one", create: true)
         let two = try PostgresStateStore.open(url: url, federation: "two", create: true)
@@ -77,7 +80,8 @@ import Testing
         #expect(throws: StateStoreError.self) { try PostgresStateStore.open(url: url, federation: "three", create: false) }
     }
 
-    @Test func lockNamesItsHolderAndBlocksOtherWriters() throws {
+    @Test func lockNamesItsHolderAndBlocksOtherWriters() async throws { try await offPool { try Self().lockNamesItsHolderAndBlocksOtherWritersBody() } }
+    func lockNamesItsHolderAndBlocksOtherWritersBody() throws {
         let url = try Self.database()
         let alice = try PostgresStateStore.open(
             url: url, federation: "fed", create: true,
@@ -96,7 +100,8 @@ import Testing
         try bob.unlock(again.id)
     }
 
-    @Test func aClosedSessionFreesTheLock() throws {
+    @Test func aClosedSessionFreesTheLock() async throws { try await offPool { try Self().aClosedSessionFreesTheLockBody() } }
+    func aClosedSessionFreesTheLockBody() throws {
         let url = try Self.database()
         var holder: PostgresStateStore? = try PostgresStateStore.open(url: url, federation: "fed", create: true, clock: { fixedDate })
         _ = try holder?.lock(operation: "apply")
@@ -110,7 +115,8 @@ import Testing
         try other.unlock(lock.id)
     }
 
-    @Test func forceUnlockEndsALiveHolder() throws {
+    @Test func forceUnlockEndsALiveHolder() async throws { try await offPool { try Self().forceUnlockEndsALiveHolderBody() } }
+    func forceUnlockEndsALiveHolderBody() throws {
         let url = try Self.database()
         let holder = try PostgresStateStore.open(url: url, federation: "fed", create: true, clock: { fixedDate })
         let held = try holder.lock(operation: "apply")
@@ -121,7 +127,8 @@ import Testing
         #expect(throws: (any Error).self) { try holder.write { try $0.putParticipant("late") } }
     }
 
-    @Test func passwordNeverAppearsInErrors() throws {
+    @Test func passwordNeverAppearsInErrors() async throws { try await offPool { try Self().passwordNeverAppearsInErrorsBody() } }
+    func passwordNeverAppearsInErrorsBody() throws {
         let server = try PostgresServer.shared()
         let good = try #require(PostgresURL(try server.createDatabase()))
         let wrong = try #require(PostgresURL(server.url(database: "nope", password: "canary-Wrong-91d2")))

@@ -24,7 +24,8 @@ import Testing
         try store.write { try $0.journalFinish(applyID: "x", step: 0, outcome: .failed(error: "boom \u{1F4A5} 'quoted'")) }
     }
 
-    @Test func sqliteToPostgresAndBack() throws {
+    @Test func sqliteToPostgresAndBack() async throws { try await offPool { try Self().sqliteToPostgresAndBackBody() } }
+    func sqliteToPostgresAndBackBody() throws {
         let url = try #require(PostgresURL(try PostgresServer.shared().createDatabase()))
         try withTemporaryDirectory { dir in
             let original = dir.path("original.db")
@@ -53,7 +54,8 @@ import Testing
         }
     }
 
-    @Test func aLockedSourceIsNotCopied() throws {
+    @Test func aLockedSourceIsNotCopied() async throws { try await offPool { try Self().aLockedSourceIsNotCopiedBody() } }
+    func aLockedSourceIsNotCopiedBody() throws {
         let url = try #require(PostgresURL(try PostgresServer.shared().createDatabase()))
         let store = try PostgresStateStore.open(url: url, federation: "fed", create: true)
         let lock = try store.lock(operation: "apply")

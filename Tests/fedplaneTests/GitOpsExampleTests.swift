@@ -24,8 +24,8 @@ import Testing
         try #require(p.terminationStatus == 0, "git \(args.joined(separator: " ")): \(message)")
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git")))
-    func pullRequestPlanMergeApplyWithAStalePlanRefused() throws {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/git"))) func pullRequestPlanMergeApplyWithAStalePlanRefused() async throws { try await offPool { try Self().pullRequestPlanMergeApplyWithAStalePlanRefusedBody() } }
+    func pullRequestPlanMergeApplyWithAStalePlanRefusedBody() throws {
         let url = try PostgresServer.shared().createDatabase()
         let repo = try TempDir()
         let specText = try String(contentsOf: Self.example.appendingPathComponent("federation/fedplane.yaml"), encoding: .utf8)
@@ -86,7 +86,8 @@ import Testing
         #expect(try fedplane(["plan", "--detailed-exitcode"]).status == 0)
     }
 
-    @Test func theWorkflowRunsTheCommandsTheTestRuns() throws {
+    @Test func theWorkflowRunsTheCommandsTheTestRuns() async throws { try await offPool { try Self().theWorkflowRunsTheCommandsTheTestRunsBody() } }
+    func theWorkflowRunsTheCommandsTheTestRunsBody() throws {
         let workflow = try String(contentsOf: Self.example.appendingPathComponent(".github/workflows/fedplane.yml"), encoding: .utf8)
         for step in ["fedplane validate -f \"$SPEC\"", "fedplane plan -f \"$SPEC\" --out plan.bin --markdown --detailed-exitcode",
                      "fedplane apply -f \"$SPEC\" plan.bin", "FEDPLANE_PG_URL: ${{ secrets.FEDPLANE_PG_URL }}"] {

@@ -4,7 +4,8 @@ import Testing
 /// `aggregator.topology: hierarchical`: optimize searches it; plan and apply refuse it with a
 /// positioned error rather than applying a flat aggregator (issue 16).
 @Suite struct HierarchicalCommandTests {
-    @Test func planAndApplyRefuseAHierarchicalTopologyAtItsPosition() throws {
+    @Test func planAndApplyRefuseAHierarchicalTopologyAtItsPosition() async throws { try await offPool { try Self().planAndApplyRefuseAHierarchicalTopologyAtItsPositionBody() } }
+    func planAndApplyRefuseAHierarchicalTopologyAtItsPositionBody() throws {
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/quickstart.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "  weights: { cost: 0.5, latency: 0.5 }\n", with: "  weights: { cost: 0.5, latency: 0.5 }\n  topology: hierarchical\n")
         let f = try Federation(text)
@@ -19,7 +20,8 @@ import Testing
         }
     }
 
-    @Test func optimizeShowsTheHierarchicalFrontAndTheFlatChoice() throws {
+    @Test func optimizeShowsTheHierarchicalFrontAndTheFlatChoice() async throws { try await offPool { try Self().optimizeShowsTheHierarchicalFrontAndTheFlatChoiceBody() } }
+    func optimizeShowsTheHierarchicalFrontAndTheFlatChoiceBody() throws {
         let (dir, file) = try OptimizeCommandTests.caseStudy {
             $0.replacingOccurrences(of: "  weights: { cost: 0.9, latency: 0.1 }\n",
                                     with: "  topology: hierarchical\n  maxRegional: 2\n  objectives: [cost, latency, egress]\n  weights: { cost: 1, latency: 1, egress: 1 }\n")

@@ -18,7 +18,8 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     }
 
-    @Test func fourObjectivesShowCarbonAndEgressAndTheWeightsMoveTheChoice() throws {
+    @Test func fourObjectivesShowCarbonAndEgressAndTheWeightsMoveTheChoice() async throws { try await offPool { try Self().fourObjectivesShowCarbonAndEgressAndTheWeightsMoveTheChoiceBody() } }
+    func fourObjectivesShowCarbonAndEgressAndTheWeightsMoveTheChoiceBody() throws {
         let (dir, file) = try Self.spec("  objectives: [cost, latency, carbon, egress]\n  weights: { cost: 1, latency: 1, carbon: 1, egress: 1 }\n")
         _ = dir
         let r = try CLI.run(["optimize", "-f", file.path])
@@ -39,7 +40,8 @@ import Testing
         #expect(local["egress_gb"] as? Double == 0 && local["cloud"] as? String == "aws")
     }
 
-    @Test func limitsOnCarbonAndEgressAreRespectedOrNamed() throws {
+    @Test func limitsOnCarbonAndEgressAreRespectedOrNamed() async throws { try await offPool { try Self().limitsOnCarbonAndEgressAreRespectedOrNamedBody() } }
+    func limitsOnCarbonAndEgressAreRespectedOrNamedBody() throws {
         let (dir, file) = try Self.spec("  objectives: [cost, latency, carbon]\n  weights: { cost: 1 }\n")
         _ = dir
         let cheapest = try #require(try Self.json(file)["chosen"] as? [String: Any])
@@ -62,13 +64,15 @@ import Testing
         #expect(r.stderr.contains("no candidate satisfies") && r.stderr.contains("maxCarbon 1e-05kg") && r.stderr.contains("maxCarbon by "), "\(r.stderr)")
     }
 
-    @Test func aWeightOutsideTheObjectivesIsRefused() throws {
+    @Test func aWeightOutsideTheObjectivesIsRefused() async throws { try await offPool { try Self().aWeightOutsideTheObjectivesIsRefusedBody() } }
+    func aWeightOutsideTheObjectivesIsRefusedBody() throws {
         let r = try CLI.run(["optimize", "-f", "specs/covid19-multicloud.yaml", "--weights", "carbon=1"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("--weights: carbon is not among the spec's aggregator.objectives (cost, latency)"), "\(r.stderr)")
     }
 
-    @Test func projectionsDrawOneChartPerPairWithTheChosenPoint() throws {
+    @Test func projectionsDrawOneChartPerPairWithTheChosenPoint() async throws { try await offPool { try Self().projectionsDrawOneChartPerPairWithTheChosenPointBody() } }
+    func projectionsDrawOneChartPerPairWithTheChosenPointBody() throws {
         let (dir, file) = try Self.spec("  objectives: [cost, latency, carbon]\n")
         let out = dir.url.appendingPathComponent("charts").path
         let r = try CLI.run(["optimize", "-f", file.path, "--projections", out])

@@ -4,7 +4,8 @@ import Testing
 /// What a CI pipeline reads: the Markdown summary of a plan, the same from `plan --markdown` and
 /// from the saved plan file, and the `FEDPLANE_*` variables standing in for flags.
 @Suite struct PipelineOutputTests {
-    @Test func markdownSummaryIsStableAndMatchesTheSavedPlan() throws {
+    @Test func markdownSummaryIsStableAndMatchesTheSavedPlan() async throws { try await offPool { try Self().markdownSummaryIsStableAndMatchesTheSavedPlanBody() } }
+    func markdownSummaryIsStableAndMatchesTheSavedPlanBody() throws {
         let f = try Federation()
         let live = try f.run(["plan", "--markdown", "--out", "plan.bin"])
         #expect(live.status == 0, "\(live.stderr)")
@@ -24,7 +25,8 @@ import Testing
         #expect(none.stdout.contains("**No changes.** The federation matches the spec."), "\(none.stdout)")
     }
 
-    @Test func environmentVariablesStandInForFlags() throws {
+    @Test func environmentVariablesStandInForFlags() async throws { try await offPool { try Self().environmentVariablesStandInForFlagsBody() } }
+    func environmentVariablesStandInForFlagsBody() throws {
         let f = try Federation()
         let elsewhere = f.dir.url.appendingPathComponent("states/shared.db").path
         #expect(try f.run(["plan", "--out", "plan.bin"], env: ["FEDPLANE_STATE": elsewhere]).status == 0)

@@ -37,7 +37,8 @@ import Testing
         }
     }
 
-    @Test func applyKilledMidwayFreesTheLockAndTheNextApplyContinues() throws {
+    @Test func applyKilledMidwayFreesTheLockAndTheNextApplyContinues() async throws { try await offPool { try Self().applyKilledMidwayFreesTheLockAndTheNextApplyContinuesBody() } }
+    func applyKilledMidwayFreesTheLockAndTheNextApplyContinuesBody() throws {
         let s = try Shared()
         let plan = try s.f.run(["plan", "--out", "plan.bin"], env: s.env)
         #expect(plan.status == 0, "\(plan.stderr)")
@@ -67,7 +68,8 @@ import Testing
         #expect(audit.status == 0, "\(audit.stderr)")
     }
 
-    @Test func twoAppliesFromTwoProcessesExactlyOneProceeds() throws {
+    @Test func twoAppliesFromTwoProcessesExactlyOneProceeds() async throws { try await offPool { try Self().twoAppliesFromTwoProcessesExactlyOneProceedsBody() } }
+    func twoAppliesFromTwoProcessesExactlyOneProceedsBody() throws {
         let s = try Shared()
         // Two working copies of the same spec, as on two machines.
         let other = try Federation(String(contentsOf: s.f.spec, encoding: .utf8))
@@ -93,7 +95,8 @@ import Testing
         #expect(s.heldAdvisoryLocks() == "0")
     }
 
-    @Test func aWrongPasswordIsReportedMasked() throws {
+    @Test func aWrongPasswordIsReportedMasked() async throws { try await offPool { try Self().aWrongPasswordIsReportedMaskedBody() } }
+    func aWrongPasswordIsReportedMaskedBody() throws {
         let s = try Shared()
         let wrong = s.server.url(database: s.database, password: "canary-Other-5511")
         let r = try s.f.run(["plan", "--state", wrong])
@@ -104,7 +107,8 @@ import Testing
 }
 
 extension PostgresStateCLITests {
-    @Test func stateMigrateMovesAnAppliedFederationToPostgres() throws {
+    @Test func stateMigrateMovesAnAppliedFederationToPostgres() async throws { try await offPool { try Self().stateMigrateMovesAnAppliedFederationToPostgresBody() } }
+    func stateMigrateMovesAnAppliedFederationToPostgresBody() throws {
         let s = try Shared()
         #expect(try s.f.run(["apply", "--auto-approve"]).status == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: s.f.statePath))
@@ -120,7 +124,8 @@ extension PostgresStateCLITests {
 }
 
 extension PostgresStateCLITests {
-    @Test func theSpecSelectsPostgresThroughAnEnvironmentVariable() throws {
+    @Test func theSpecSelectsPostgresThroughAnEnvironmentVariable() async throws { try await offPool { try Self().theSpecSelectsPostgresThroughAnEnvironmentVariableBody() } }
+    func theSpecSelectsPostgresThroughAnEnvironmentVariableBody() throws {
         let s = try Shared()
         try s.f.editSpec { $0.replacingOccurrences(of: "policy:\n", with: "state:\n  backend: postgres\n  url: ${env:FEDPLANE_PG_URL}\n\npolicy:\n") }
         // Validation needs no secret (a pull request from a fork has none); using the state does.
@@ -149,7 +154,8 @@ extension PostgresStateCLITests {
     /// side effect. The state holds every resource that really exists, exactly one step is left
     /// `started`, the lock needs no force-unlock, and the next plan reconciles.
     @Test(arguments: ["1:before", "1:after", "5:after", "11:before"])
-    func applyKilledAtAStepIsReconciled(_ point: String) throws {
+    func applyKilledAtAStepIsReconciled(_ point: String) async throws { try await offPool { try Self().applyKilledAtAStepIsReconciledBody(point) } }
+    func applyKilledAtAStepIsReconciledBody(_ point: String) throws {
         let s = try Shared()
         func sql(_ q: String) throws -> String {
             try s.server.psql("SET search_path TO fedplane_quickstart; \(q)", database: s.database)
