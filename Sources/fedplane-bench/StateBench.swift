@@ -22,32 +22,16 @@ enum StateBench {
             return try runPostgres(url: url, participants: participants, repeats: repeats)
         }
         let store = try StateStore.open(path: path, federation: "bench", create: true)
-        let create = try time { try store.write { try populate($0, participants: participants, revision: 1) } }
-        let count = try store.snapshot().resources.count
-
-        let snapshot = try best(of: repeats) { _ = try store.snapshot() }
-        var revision = 1
-        let rewrite = try best(of: repeats) {
-            revision += 1
-            try store.write { try populate($0, participants: participants, revision: revision) }
-        }
-        let serialBefore = try store.serial()
-        let noOp = try best(of: repeats) {
-            try store.write { try populate($0, participants: participants, revision: revision) }
-        }
-        let noOpKeptSerial = try store.serial() == serialBefore
-        let backup = try best(of: repeats) { try store.backupBeforeApply() }
+        let common = try measure(store, participants: participants, repeats: repeats)
+        let backup = try best(of: repeats) { _ = try store.backupBeforeApply() }
         store.close()
         let reopen = try best(of: repeats) {
             try StateStore.open(path: path, federation: "bench", create: false).close()
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
-        print("fedstate bench: \(participants) participants, \(count) resources, file \(size / 1024) KiB")
-        print(row("initial create (1 tx)", create))
-        print(row("snapshot()", snapshot))
-        print(row("full rewrite (1 tx, all changed)", rewrite))
-        print(row("no-op rewrite (1 tx)", noOp) + (noOpKeptSerial ? "  serial unchanged" : "  SERIAL MOVED"))
+        print("fedstate bench: \(participants) participants, \(common.count) resources, file \(size / 1024) KiB")
+        common.print()
         print(row("backup (online API)", backup))
         print(row("open (quick_check + migrate)", reopen))
     }
@@ -55,6 +39,33 @@ enum StateBench {
     static func runPostgres(url: PostgresURL, participants: Int, repeats: Int) throws {
         let federation = "bench-\(getpid())-\(Int(Date().timeIntervalSince1970))"
         let store = try PostgresStateStore.open(url: url, federation: federation, create: true)
+        let common = try measure(store, participants: participants, repeats: repeats)
+        let lock = try best(of: repeats) { try store.unlock(try store.lock(operation: "bench").id) }
+        store.close()
+        let reopen = try best(of: repeats) {
+            try PostgresStateStore.open(url: url, federation: federation, create: false).close()
+        }
+        print("fedstate bench (PostgreSQL \(url.redacted)): \(participants) participants, \(common.count) resources")
+        common.print()
+        print(row("lock + unlock", lock))
+        print(row("open (connect + check)", reopen))
+    }
+
+    /// What both backends are timed on, the same way.
+    struct Common {
+        var count: Int
+        var create, snapshot, rewrite, noOp: Duration
+        var noOpKeptSerial: Bool
+
+        func print() {
+            Swift.print(row("initial create (1 tx)", create))
+            Swift.print(row("snapshot()", snapshot))
+            Swift.print(row("full rewrite (1 tx, all changed)", rewrite))
+            Swift.print(row("no-op rewrite (1 tx)", noOp) + (noOpKeptSerial ? "  serial unchanged" : "  SERIAL MOVED"))
+        }
+    }
+
+    private static func measure(_ store: any StateBackend, participants: Int, repeats: Int) throws -> Common {
         let create = try time { try store.write { try populate($0, participants: participants, revision: 1) } }
         let count = try store.snapshot().resources.count
         let snapshot = try best(of: repeats) { _ = try store.snapshot() }
@@ -67,19 +78,8 @@ enum StateBench {
         let noOp = try best(of: repeats) {
             try store.write { try populate($0, participants: participants, revision: revision) }
         }
-        let noOpKeptSerial = try store.serial() == serialBefore
-        let lock = try best(of: repeats) { try store.unlock(try store.lock(operation: "bench").id) }
-        store.close()
-        let reopen = try best(of: repeats) {
-            try PostgresStateStore.open(url: url, federation: federation, create: false).close()
-        }
-        print("fedstate bench (PostgreSQL \(url.redacted)): \(participants) participants, \(count) resources")
-        print(row("initial create (1 tx)", create))
-        print(row("snapshot()", snapshot))
-        print(row("full rewrite (1 tx, all changed)", rewrite))
-        print(row("no-op rewrite (1 tx)", noOp) + (noOpKeptSerial ? "  serial unchanged" : "  SERIAL MOVED"))
-        print(row("lock + unlock", lock))
-        print(row("open (connect + check)", reopen))
+        return Common(count: count, create: create, snapshot: snapshot, rewrite: rewrite, noOp: noOp,
+                      noOpKeptSerial: try store.serial() == serialBefore)
     }
 
     private static func populate(_ tx: StateTransaction, participants: Int, revision: Int) throws {

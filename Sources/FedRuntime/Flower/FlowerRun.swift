@@ -239,7 +239,7 @@ public struct FlowerRun {
         let modelID = try ModelStore(root: environment.modelRoot).put(modelBytes)
         // The final model's own metrics, when the ServerApp measured it (else none: the rounds'
         // metrics belong to the models that entered them).
-        let finalMetrics = (try? link.read(metricsPath)).flatMap { FlowerMetrics.parse(String(decoding: $0 ?? [], as: UTF8.self)).last { $0.final } }
+        let finalMetrics = (try? link.read(metricsPath)).flatMap { FlowerMetrics.parse(String(decoding: $0, as: UTF8.self)).last { $0.final } }
         try store.write { tx in
             _ = try tx.recordModel(ModelRecord(id: modelID, run: number, round: spec.training.rounds, configHash: config.configHash,
                                                sizeBytes: modelBytes.count, metrics: (finalMetrics?.metrics ?? .object([:])).canonical, created: tx.now))
