@@ -238,7 +238,8 @@ extension AWSProvider: AggregatorHosting {
     public func aggregatorHost(observed: JSONValue) -> AggregatorHost? {
         guard let host = observed["host"]?.stringValue else { return nil }
         let s = settings.ssh
-        let knownHosts = s.knownHosts.map { $0.hasPrefix("/") ? $0 : settings.specDirectory.appendingPathComponent($0).path } ?? knownHostsFile.path
+        // The spec's known_hosts file arrives resolved (ProviderFactory.localPath).
+        let knownHosts = s.knownHosts ?? knownHostsFile.path
         let target = SSHTarget(host: host, port: s.port, user: s.user ?? "ubuntu", identityFile: keyFile("aggregator.main").path,
                                knownHostsFile: knownHosts, jump: s.jump, trustOnFirstUse: s.knownHosts == nil || s.trustOnFirstUse)
         let machine = SSHProvider.Machine(target: target, workdir: s.workdir, agentPath: s.agentPath)

@@ -29,5 +29,5 @@ public struct ProviderSet: Sendable {
     }
 
     /// The provider named `instance` when it can probe participant VMs.
-    public func prober(_ instance: String) -> (any VMProber)? { providers[instance] as? any VMProber }
+    public func prober(_ instance: String) -> (any VMProber)? { provider(instance) as? any VMProber }
 }

@@ -37,7 +37,7 @@ public struct DesiredGraph: Sendable {
                                                      "instanceType": .string(placement.instanceType)]
         if aggregatorCloud?.provider == .aws {
             // Its firewall: changed networks update it in place (no new VM).
-            aggregatorInputs["participantNetworks"] = .array(Array(Set(spec.participants.flatMap(\.networks))).sorted().map { .string($0) })
+            aggregatorInputs["participantNetworks"] = .array(spec.participantNetworks.map { .string($0) })
             aggregatorInputs["operatorNetworks"] = .array((aggregatorCloud?.ssh?.allowFrom ?? []).map { .string($0) })
         }
         out.append(DesiredResource(

@@ -17,7 +17,6 @@ extension Workspace {
         let recorded = (try? source.exists(federation: federation)) == true
             ? (try? source.open(federation: federation, create: false, forReading: true).snapshot()) : nil
         let aggregator = recorded?.resource(at: "aggregator.main").map(RecordedResource.init)
-        let networks = Array(Set(spec.participants.flatMap(\.networks))).sorted()
         return clouds.map { cloud in
             let recordedHere = aggregator.flatMap { $0.cloud == cloud.name ? $0.inputs["region"]?.stringValue : nil }
             var settings = AWSProvider.Settings(
@@ -27,7 +26,9 @@ extension Workspace {
                     ? (try? source.open(federation: federation, create: false, forReading: true).snapshot().lineage) : nil },
                 keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
                 specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
-            settings.participantCIDRs = networks
+            settings.participantCIDRs = spec.participantNetworks
+            // A known_hosts file of the spec is read where fedplane runs, like every other path.
+            settings.ssh.knownHosts = settings.ssh.knownHosts.map { ProviderFactory.localPath($0, spec: spec) }
             settings.aggregatorPort = spec.aggregator.service.port == 0 ? 8443 : spec.aggregator.service.port
             // Tests against the emulator poll faster than a real VM boots.
             if let s = environment["FEDPLANE_AWS_POLL_INTERVAL_S"].flatMap(Double.init) { settings.pollInterval = s }

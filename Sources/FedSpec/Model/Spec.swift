@@ -18,6 +18,10 @@ public struct Spec: Sendable {
     public var state: StateSpec? = nil
 
     public func cloud(named name: String) -> CloudSpec? { clouds.first { $0.name == name } }
+
+    /// Every participant's declared networks, once each, sorted: what an aggregator fedplane
+    /// makes in a public cloud admits its port from.
+    public var participantNetworks: [String] { Array(Set(participants.flatMap(\.networks))).sorted() }
 }
 
 public struct Metadata: Sendable {
