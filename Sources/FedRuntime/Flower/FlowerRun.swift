@@ -89,18 +89,22 @@ public struct FlowerRun {
             return i
         }
         let local = LocalProvider(root: environment.localRoot)
-        var nodeHosts: [(participant: ParticipantSpec, vm: String, host: any FedHost.Host, directory: String)] = []
-        for p in spec.participants {
-            let vm = Self.assignedVM(p, snapshot: snapshot)
+        // A participant's VM: its host and the run's directory there.
+        func vmPlace(_ p: ParticipantSpec, _ vm: String) throws -> (host: any FedHost.Host, directory: String) {
             if let cloud = spec.cloud(named: p.cloud), cloud.provider == .ssh {
                 guard let provider = environment.providers.provider("ssh.\(cloud.name)") as? SSHProvider,
                       let machine = provider.machines[p.name]?[vm] else {
                     throw Failure(description: "run.\(number): \(p.name)'s VM \(vm) has no host in the ssh cloud \(cloud.name)")
                 }
-                nodeHosts.append((p, vm, machine.host, "\(provider.participantDirectory(machine, participant: p.name))/flower/run-\(number)"))
-            } else {
-                nodeHosts.append((p, vm, LocalHost(), local.vmDirectory(participant: p.name, vm: vm).appendingPathComponent("flower/run-\(number)").path))
+                return (machine.host, "\(provider.participantDirectory(machine, participant: p.name))/flower/run-\(number)")
             }
+            return (LocalHost(), local.vmDirectory(participant: p.name, vm: vm).appendingPathComponent("flower/run-\(number)").path)
+        }
+        var nodeHosts: [(participant: ParticipantSpec, vm: String, host: any FedHost.Host, directory: String)] = []
+        for p in spec.participants {
+            let vm = Self.assignedVM(p, snapshot: snapshot)
+            let (host, directory) = try vmPlace(p, vm)
+            nodeHosts.append((p, vm, host, directory))
         }
         let cliHost = LocalHost()
         _ = try interpreter(cliHost)
@@ -132,33 +136,31 @@ public struct FlowerRun {
         let linkKey = try place(tls.key, as: "tls/server.key", at: link)
         try link.host.run("rm -f \(Shell.quote(link.directory))/metrics.jsonl \(Shell.quote(link.directory))/model.safetensors", "clear the run's outputs")
         try link.start("flower-superlink", ["--host", bind, "--port", "\(Int(port))", "--database", "\(link.directory)/superlink.db",
-                                            "--disable-runtime-dependency-installation",
+                                            "--disable-runtime-dependency-installation", "--enable-supernode-auth",
                                             "--ssl-ca-certfile", linkCA, "--ssl-certfile", linkCert, "--ssl-keyfile", linkKey],
                        log: "superlink.log", pidFile: "superlink.pid", marker: marker)
         try waitListening(link, port: Int(port), what: "the Flower SuperLink")
-        progress("run \(number): Flower SuperLink on \(link.host.label) at \(address) (TLS, federation PKI)")
+        progress("run \(number): Flower SuperLink on \(link.host.label) at \(address) (TLS, federation PKI, SuperNode authentication)")
 
-        // One SuperNode per participant on its assigned VM, each with its own ClientAppIo port.
-        var ports: [String: Int] = [:]
-        for (i, n) in nodeHosts.enumerated() {
-            let site = try FlowerSite.prepare(host: n.host, directory: n.directory, interpreter: interpreter(n.host))
-            let ca = try place(tls.ca, as: "tls/ca.crt", at: site)
-            let nodePort = try Self.freePort(site)
-            let nodeConfig: String
-            do { nodeConfig = try FlowerConfig.nodeConfig(partition: i, of: nodeHosts.count, dataPath: n.participant.data.path) } catch {
-                throw Failure(description: "run.\(number): participant \(n.participant.name): \(error)")
-            }
-            try site.start("flower-supernode", ["--superlink", address, "--root-certificates", ca, "--host", "127.0.0.1", "--port", "\(nodePort)",
-                                                "--node-config", nodeConfig],
-                           log: "supernode.log", pidFile: "supernode.pid", marker: marker)
-            ports[n.participant.name] = nodePort
-            progress("run \(number): Flower SuperNode for \(n.participant.name) on \(n.vm) (\(site.host.label))")
-        }
-        let nodeSites = try nodeHosts.map { try FlowerSite.prepare(host: $0.host, directory: $0.directory, interpreter: interpreter($0.host)) }
-
-        // The CLI's connection and the run config (a TOML file: no quoting on a command line).
+        // The CLI's connection (registering the SuperNodes' keys needs it too).
         try Data(FlowerConfig.connection(federation: flower.federation, address: address, rootCertificates: tls.ca.path).utf8)
             .write(to: URL(fileURLWithPath: cli.home).appendingPathComponent("config.toml"), options: .atomic)
+
+        // One SuperNode per participant on its assigned VM, each with its own ClientAppIo port
+        // and its own registered key.
+        let starter = FlowerNodeStarter(run: number, nodeCount: nodeHosts.count, address: address, linkCA: tls.ca, federation: flower.federation,
+                                        marker: marker, cli: cli, keysDirectory: runDir.appendingPathComponent("keys"),
+                                        place: vmPlace, interpreter: interpreter, ca: { try self.place($0, as: $1, at: $2) })
+        var nodes: [FlowerNode] = []
+        for (i, n) in nodeHosts.enumerated() {
+            let node = try starter.start(n.participant, partition: i, vm: n.vm, generation: 0)
+            nodes.append(node)
+            progress("run \(number): Flower SuperNode for \(n.participant.name) on \(n.vm) (\(node.site.host.label), node \(node.nodeID))")
+        }
+        var replaced: [String: [JSONValue]] = [:]
+        let maxReplacements = spec.participants.map { 2 * max(1, $0.vms.count) }
+
+        // The run config (a TOML file: no quoting on a command line).
         let appDir = FlowerAppCheck.directory(flower.app, specDirectory: URL(fileURLWithPath: spec.file).deletingLastPathComponent())
         let declaresNodes = (try? String(contentsOf: appDir.appendingPathComponent("pyproject.toml"), encoding: .utf8))
             .map { FlowerAppCheck.declares($0, key: "fedplane-nodes") } ?? false
@@ -205,9 +207,20 @@ public struct FlowerRun {
             }
             recorded = try recordRounds(number, from: link, path: metricsPath, after: recorded, since: &lastRoundAt)
             if status.hasPrefix("finished") { break }
-            if let dead = zip(nodeHosts, nodeSites).first(where: { !$0.1.isAlive(pidFile: "supernode.pid") }) {
-                try recordEnd(number, config: config, startedAt: startedAt, status: .failed)
-                throw Failure(description: "run.\(number): the Flower SuperNode of \(dead.0.participant.name) on \(dead.0.vm) (\(dead.1.host.label)) exited: \(dead.1.tail("supernode.log", lines: 3))")
+            // A SuperNode that died is replaced on its participant's next VM (the orchestrator's
+            // circular queue), with a new key and node id; the round it was in goes on without it.
+            for (i, dead) in nodes.enumerated() where !dead.site.isAlive(pidFile: dead.pidFile) {
+                let why = FlowerNodeStarter.plain(dead.site.tail(dead.logFile, lines: 2))
+                guard dead.generation < maxReplacements[i] else {
+                    try recordEnd(number, config: config, startedAt: startedAt, status: .failed)
+                    throw Failure(description: "run.\(number): the Flower SuperNode of \(dead.participant.name) on \(dead.vm) (\(dead.site.host.label)) exited, \(dead.generation) replacements already: \(why)")
+                }
+                starter.unregister(dead)
+                let vm = FlowerNodeStarter.nextVM(dead.participant, after: dead.vm)
+                let node = try starter.start(dead.participant, partition: dead.partition, vm: vm, generation: dead.generation + 1)
+                nodes[i] = node
+                replaced[dead.participant.name, default: []].append(.object(["from": .string(dead.vm), "to": .string(vm), "afterRound": .number(Double(recorded))]))
+                progress("run \(number): the Flower SuperNode of \(dead.participant.name) on \(dead.vm) exited (\(why.isEmpty ? "no log" : why)); replaced on \(vm) (\(node.site.host.label), node \(node.nodeID))")
             }
             guard link.isAlive(pidFile: "superlink.pid") else {
                 try recordEnd(number, config: config, startedAt: startedAt, status: .failed)
@@ -251,12 +264,15 @@ public struct FlowerRun {
         }
         progress("run \(number): Flower run \(runID) completed: \(recorded) rounds recorded, final model \(modelID.prefix(12)) in the registry, \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         var portsJSON: [String: JSONValue] = [:]
-        for (k, v) in ports { portsJSON[k] = .number(Double(v)) }
-        return ObservedResource(providerID: "run:\(number)", attributes: [
+        for n in nodes { portsJSON[n.participant.name] = .number(Double(n.port)) }
+        var attributes: [String: JSONValue] = [
             "rounds": .number(Double(spec.training.rounds)), "finalModel": .string(modelID), "status": "succeeded",
             "configHash": .string(config.configHash), "runtime": "flower", "flowerRunID": .string(runID),
             "superlink": .string(address), "supernodePorts": .object(portsJSON),
-        ])
+            "supernodeVMs": .object(Dictionary(uniqueKeysWithValues: nodes.map { ($0.participant.name, JSONValue.string($0.vm)) })),
+        ]
+        if !replaced.isEmpty { attributes["supernodeReplacements"] = .object(replaced.mapValues { .array($0) }) }
+        return ObservedResource(providerID: "run:\(number)", attributes: .object(attributes))
     }
 
     func recordEnd(_ number: Int, config: RunConfig, startedAt: Date?, status: RunRecord.Status) throws {

@@ -1,1 +1,1 @@
-"""A tiny Flower app for fedplane: logistic regression in NumPy on synthetic, seeded data."""
+"""A small Flower app for fedplane: logistic regression in NumPy on scikit-learn's bundled breast-cancer data."""
