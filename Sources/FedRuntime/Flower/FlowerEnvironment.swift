@@ -59,7 +59,7 @@ enum FlowerEnvironment {
             }
             return FlowerInterpreter(python: lines[0], scripts: lines[2], path: lines[3])
         case 3:
-            throw Problem(description: "training.flower.python: \(install) is not a Python interpreter on \(host.label); make one with flwr there, e.g. `python3 -m venv /opt/flwr && /opt/flwr/bin/pip install flwr==\(pin) numpy` (plus your app's dependencies), and set training.flower.python: /opt/flwr")
+            throw Problem(description: "training.flower.python: \(install) is not a Python interpreter on \(host.label); make one with flwr there, e.g. `python3 -m venv /opt/flwr && /opt/flwr/bin/pip install flwr==\(pin) numpy scikit-learn` (numpy and scikit-learn are the example app's dependencies; install yours), and set training.flower.python: /opt/flwr")
         case 4:
             let why = lines.last { $0.hasPrefix("fedplane-noflwr") }.map { String($0.dropFirst("fedplane-noflwr ".count)) } ?? ""
             throw Problem(description: "training.flower.python: flwr is not importable with \(lines.first ?? install) on \(host.label) (\(why)); run `\(lines.first ?? install) -m pip install flwr==\(pin)` there (with your app's dependencies)")

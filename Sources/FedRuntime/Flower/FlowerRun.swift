@@ -139,7 +139,7 @@ public struct FlowerRun {
                                             "--disable-runtime-dependency-installation", "--enable-supernode-auth",
                                             "--ssl-ca-certfile", linkCA, "--ssl-certfile", linkCert, "--ssl-keyfile", linkKey],
                        log: "superlink.log", pidFile: "superlink.pid", marker: marker)
-        try waitListening(link, port: Int(port), what: "the Flower SuperLink")
+        try Self.waitListening(link, port: Int(port), what: "the Flower SuperLink")
         progress("run \(number): Flower SuperLink on \(link.host.label) at \(address) (TLS, federation PKI, SuperNode authentication)")
 
         // The CLI's connection (registering the SuperNodes' keys needs it too).
@@ -309,7 +309,7 @@ public struct FlowerRun {
     }
 
     /// Waits until `port` on the site's host accepts connections, or the process has exited.
-    func waitListening(_ site: FlowerSite, port: Int, what: String, seconds: Double = 60) throws {
+    static func waitListening(_ site: FlowerSite, port: Int, what: String, seconds: Double = 60) throws {
         let deadline = Date().addingTimeInterval(seconds)
         let probe = "\(Shell.quote(site.interpreter.python)) -c 'import socket,sys; socket.create_connection((\"127.0.0.1\", int(sys.argv[1])), 1)' \(port) 2>/dev/null"
         while true {

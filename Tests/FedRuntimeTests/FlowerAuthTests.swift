@@ -1,0 +1,96 @@
+import FedHost
+import FedPKI
+import FedProcess
+import Foundation
+import Testing
+@testable import FedRuntime
+
+/// SuperNode authentication with a real Flower SuperLink (flwr 1.42.0, TLS from a federation PKI
+/// made here, `--enable-supernode-auth`) on 127.0.0.1: a SuperNode whose key fedplane made and
+/// registered is admitted; one with a key nobody registered is refused. Needs a Python with
+/// flwr 1.42.0: FEDPLANE_TEST_FLOWER_PYTHON (.ci/run makes a venv for it), else python3.
+enum TestFlowerPython {
+    static let candidate = ProcessInfo.processInfo.environment["FEDPLANE_TEST_FLOWER_PYTHON"] ?? "python3"
+    static let interpreter: FlowerInterpreter? = try? FlowerEnvironment.check(host: LocalHost(), python: candidate)
+}
+
+@Suite(.serialized, .enabled(if: TestFlowerPython.interpreter != nil, "flwr 1.42.0 is not importable with \(TestFlowerPython.candidate) (see FlowerRuntimeTests: .ci/run makes /opt/fedplane-flwr)"))
+struct FlowerAuthTests {
+
+    @Test func aRegisteredSuperNodeIsAdmittedAndAnUnregisteredOneRefused() throws {
+        let python = try #require(TestFlowerPython.interpreter)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-flwr-auth-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pki = FederationPKI(directory: root.appendingPathComponent("pki"), federation: "auth-test")
+        try pki.createAuthority()
+        try pki.issue(.aggregator, addresses: ["127.0.0.1", "localhost"])
+
+        let host = LocalHost()
+        let marker = "auth-test.\(UUID().uuidString.prefix(8).lowercased())"
+        defer { FlowerProcesses.stop(marker: marker, on: host, grace: 2) }
+        let link = try FlowerSite.prepare(host: host, directory: root.appendingPathComponent("link").path, interpreter: python)
+        let port = try FlowerRun.freePort(link)
+        try link.start("flower-superlink", ["--host", "127.0.0.1", "--port", "\(port)", "--database", "\(link.directory)/superlink.db",
+                                            "--disable-runtime-dependency-installation", "--enable-supernode-auth",
+                                            "--ssl-ca-certfile", pki.caCertificateFile.path, "--ssl-certfile", pki.certificateFile(.aggregator).path,
+                                            "--ssl-keyfile", pki.keyFile(.aggregator).path],
+                       log: "superlink.log", pidFile: "superlink.pid", marker: marker)
+        try FlowerRun.waitListening(link, port: port, what: "the SuperLink")
+        let cli = try FlowerSite.prepare(host: host, directory: root.appendingPathComponent("cli").path, interpreter: python)
+        try Data(FlowerConfig.connection(federation: "fedplane", address: "127.0.0.1:\(port)", rootCertificates: pki.caCertificateFile.path).utf8)
+            .write(to: URL(fileURLWithPath: cli.home).appendingPathComponent("config.toml"))
+        let starter = FlowerNodeStarter(run: 1, nodeCount: 2, address: "127.0.0.1:\(port)", linkCA: pki.caCertificateFile, federation: "fedplane",
+                                        marker: marker, cli: cli, keysDirectory: root.appendingPathComponent("keys"),
+                                        place: { _, vm in (host, root.appendingPathComponent(vm).path) }, interpreter: { _ in python },
+                                        ca: { file, _, _ in file.path })
+
+        // Two keys made on the node's host; only the first is registered.
+        func node(_ name: String) throws -> (site: FlowerSite, key: String, publicKey: String) {
+            let site = try FlowerSite.prepare(host: host, directory: root.appendingPathComponent(name).path, interpreter: python)
+            let key = "\(site.directory)/auth/supernode.0.key"
+            return (site, key, try FlowerNodeStarter.makeKey(at: key, on: site))
+        }
+        let admitted = try node("registered"), refused = try node("unregistered")
+        let mode = try FileManager.default.attributesOfItem(atPath: admitted.key)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the private key's mode is \(String(mode ?? 0, radix: 8))")
+        let nodeID = try starter.register(admitted.publicKey, name: "registered")
+        #expect(!nodeID.isEmpty && nodeID.allSatisfy(\.isNumber), "\(nodeID)")
+        for n in [admitted, refused] {
+            try n.site.start("flower-supernode", ["--superlink", "127.0.0.1:\(port)", "--root-certificates", pki.caCertificateFile.path,
+                                                  "--host", "127.0.0.1", "--port", "\(try FlowerRun.freePort(n.site))",
+                                                  "--auth-supernode-private-key", n.key],
+                             log: "supernode.log", pidFile: "supernode.pid", marker: marker)
+        }
+        // The unregistered SuperNode gives up (flwr exits 305: "Failed to activate SuperNode");
+        // the registered one is activated under the id its registration returned and stays up.
+        var waited = 0
+        while refused.site.isAlive(pidFile: "supernode.pid") && waited < 600 { usleep(100_000); waited += 1 }
+        #expect(!refused.site.isAlive(pidFile: "supernode.pid"), "the unregistered SuperNode is still running")
+        #expect(FlowerNodeStarter.plain(refused.site.tail("supernode.log", lines: 40)).contains("Failed to activate SuperNode"),
+                "\(refused.site.tail("supernode.log", lines: 40))")
+        waited = 0
+        while !link.tail("superlink.log", lines: 200).contains("Activated node_id=\(nodeID)") && waited < 600 { usleep(100_000); waited += 1 }
+        #expect(link.tail("superlink.log", lines: 200).contains("Activated node_id=\(nodeID)"), "\(link.tail("superlink.log", lines: 20))")
+        #expect(admitted.site.isAlive(pidFile: "supernode.pid"), "\(admitted.site.tail("supernode.log", lines: 10))")
+        #expect(!link.tail("superlink.log", lines: 200).contains("Activated node_id=") || link.tail("superlink.log", lines: 200)
+            .components(separatedBy: "Activated node_id=").count == 2, "more than one node was activated")
+
+        // The private keys are in no log and not in the registration's files.
+        let logs = [link.directory + "/superlink.log", admitted.site.directory + "/supernode.log", refused.site.directory + "/supernode.log"]
+            + ((FileManager.default.enumerator(atPath: root.appendingPathComponent("keys").path)?.allObjects as? [String]) ?? [])
+                .map { root.appendingPathComponent("keys/\($0)").path }
+        for keyFile in [admitted.key, refused.key] {
+            let body = try String(contentsOfFile: keyFile, encoding: .utf8).split(separator: "\n").first { !$0.hasPrefix("-----") }.map(String.init) ?? ""
+            #expect(body.count >= 40)
+            for log in logs {
+                #expect(!((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(body.prefix(40)), "a private key is in \(log)")
+            }
+        }
+    }
+
+    @Test func nodeIDsAreReadExactlyAndLogColoursDropped() {
+        #expect(FlowerNodeStarter.nodeID(in: #"{"success": true, "node-id": 17717596057494751237}"#) == "17717596057494751237")
+        #expect(FlowerNodeStarter.nodeID(in: #"{"success": false}"#) == nil)
+        #expect(FlowerNodeStarter.plain("\u{1B}[92mINFO \u{1B}[0m:      Task stopped.") == "INFO : Task stopped.")
+    }
+}
