@@ -128,3 +128,42 @@ extension PostgresStateStore: StateUsage {
     }
     public func prediction(run: Int) throws -> PredictionRecord? { try withConnection { try StateQueries.prediction($0, run: run) } }
 }
+
+/// The measured timing of one finished run: what the planner estimates the next run's duration
+/// from (`RunDurationEstimate` in FedPlan).
+public struct RunTiming: Sendable, Equatable {
+    public var run: Int
+    /// Each committed round's wall time, in round order.
+    public var roundSeconds: [Double]
+    /// The aggregator's running time over the run's sessions; nil when a session is open or none
+    /// was recorded (runs of fedplanes before schema 5).
+    public var aggregatorSeconds: Double?
+    /// From the run's start to its finish.
+    public var wallSeconds: Double?
+
+    public init(run: Int, roundSeconds: [Double], aggregatorSeconds: Double?, wallSeconds: Double?) {
+        self.run = run
+        self.roundSeconds = roundSeconds
+        self.aggregatorSeconds = aggregatorSeconds
+        self.wallSeconds = wallSeconds
+    }
+}
+
+extension StateQueries {
+    /// The timing of the newest succeeded run that committed rounds, if any.
+    static func lastSucceededRunTiming(_ db: any SQLConnection) throws -> RunTiming? {
+        guard let run = try db.first(
+            """
+            SELECT run, started_at, finished_at FROM runs
+            WHERE status = 'succeeded' AND EXISTS (SELECT 1 FROM rounds WHERE rounds.run = runs.run)
+            ORDER BY run DESC LIMIT 1
+            """, [], { (number: $0.int(0), started: Timestamp.date($0.text(1)), finished: $0.optionalText(2).map(Timestamp.date)) })
+        else { return nil }
+        let rounds = try db.rows("SELECT duration_seconds FROM rounds WHERE run = ?1 ORDER BY round", [.int(run.number)]) { $0.double(0) }
+        let sessions = try aggregatorSessions(db, run: run.number)
+        let closed = sessions.compactMap(\.seconds)
+        return RunTiming(run: run.number, roundSeconds: rounds,
+                         aggregatorSeconds: !sessions.isEmpty && closed.count == sessions.count ? closed.reduce(0, +) : nil,
+                         wallSeconds: run.finished.map { max(0, $0.timeIntervalSince(run.started)) })
+    }
+}
