@@ -61,6 +61,9 @@ public struct CostReport {
             notes.append("\(c.openSessions) aggregator session\(c.openSessions == 1 ? " has" : "s have") no recorded stop (its fedplane was killed): VM-hours count only the closed ones")
         }
         notes.append("measured: rounds \(RunDurationEstimate.seconds(c.roundSeconds)) in total" + (c.wallSeconds.map { ", run wall time \(RunDurationEstimate.seconds($0))" } ?? ""))
+        if let p, p.modelBytes == PlacementModel.defaultModelBytes {
+            notes.append("predicted with the 1 MB default model size: the spec gives neither training.model.size nor a model file")
+        }
         if let p, p.catalogVersion != c.catalogVersion { notes.append("actual costs use today's catalog \(c.catalogVersion)") }
         if (p?.currency ?? c.currency) != "USD" { notes.append("amounts in \(c.currency) at the catalog's rates") }
         out += notes.map { "  - \($0)\n" }.joined()

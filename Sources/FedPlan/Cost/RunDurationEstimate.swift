@@ -61,6 +61,7 @@ public struct RunDurationEstimate: Sendable, Equatable {
 
     /// Seconds for people: `0.84 s`, `14.5 s`, `1,200 s`.
     static func seconds(_ s: Double) -> String {
+        if s == s.rounded() && s < 100 { return "\(Int(s)) s" }
         if s < 10 { return String(format: "%.2f s", s) }
         if s < 100 { return String(format: "%.1f s", s) }
         return "\(Money.format(s.rounded())) s"
