@@ -91,4 +91,27 @@ import Testing
         #expect(throws: CostReportError.self) { try RunCost.load(store, spec: spec, catalog: catalog, run: 9) }
         #expect(CostReport(runs: [], catalog: catalog).human == CostReport.noRuns)
     }
+
+    /// The README's rerun of the study's comparison with a measured duration (37.8 s for 20
+    /// rounds): the choices and their changes against the baseline, as printed there.
+    @Test func studyComparisonWithAMeasuredDurationMatchesTheREADME() throws {
+        let spec = try PlacementTests.caseStudy()
+        var model = PlacementModel(spec: spec, catalog: .bundled)
+        model.duration = RunDurationEstimate(rule: .measured, seconds: 37.8, rounds: 20, basedOnRun: 1, medianRoundSeconds: 1.73, startupSeconds: 3.13)
+        let base = try #require(try Baseline.estimate(model))
+        #expect(base.label == "aws/us-east-1/t3.medium" && base.cost.rounded() == 407)
+        func pct(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+        let expected: [(Double, String, Double, Double)] = [
+            (0.9, "azure/westus3/Standard_F8s_v2", -1.7, -24.2),
+            (0.5, "azure/westus3/Standard_F16s_v2", -0.4, -26.2),
+            (0.1, "gcp/us-central1/e2-standard-32", 37.1, -29.6),
+        ]
+        for (cost, label, costChange, latencyChange) in expected {
+            let d = try AggregatorOptimizer(model: model, settings: spec.aggregator.optimizer,
+                                            weights: try #require(Weights(cost: cost, latency: 1 - cost))).decide()
+            #expect(d.choice.label == label)
+            #expect(pct(Baseline.change(d.choice.cost, from: base.cost)) == costChange)
+            #expect(pct(Baseline.change(d.choice.roundLatencyMs, from: base.roundLatencyMs)) == latencyChange)
+        }
+    }
 }
