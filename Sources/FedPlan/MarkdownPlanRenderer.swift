@@ -16,6 +16,7 @@ public struct MarkdownPlanRenderer: PlanRenderer {
             out += "| \(Self.cell("\(p.cloud) / \(p.region) / \(p.instanceType)")) | \(Self.cell(p.costPerRun ?? "—")) "
                 + "| \(Self.cell(p.roundLatency ?? "—")) |\n\n"
             if !p.note.isEmpty { out += "_\(Self.cell(p.note))_\n\n" }
+            if let d = p.durationEstimate { out += "Run duration: \(Self.cell(d))\n\n" }
         }
         let changes = plan.changes.filter { $0.action != .noOp }
         if !changes.isEmpty {

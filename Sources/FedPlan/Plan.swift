@@ -50,4 +50,7 @@ public struct PlacementSummary: Sendable, Equatable, Codable {
     public var costPerRun: String?
     public var roundLatency: String?
     public var note: String
+    /// How the run's duration was estimated, when it was measured (absent otherwise, so plans of
+    /// federations without a finished run stay as they were).
+    public var durationEstimate: String? = nil
 }

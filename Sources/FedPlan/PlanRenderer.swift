@@ -18,7 +18,9 @@ public struct HumanPlanRenderer: PlanRenderer {
             out += "Aggregator placement: \(p.cloud) / \(p.region) / \(p.instanceType)"
             if let c = p.costPerRun { out += ", \(c) per run" }
             if let l = p.roundLatency { out += ", \(l) per round" }
-            out += " (\(p.note))\n\n"
+            out += " (\(p.note))\n"
+            if let d = p.durationEstimate { out += "Run duration: \(d)\n" }
+            out += "\n"
         }
         if let drift = plan.drift, !drift.isEmpty {
             out += "Observed on the hosts (differs from the spec; eligibility uses what they report):\n"
@@ -92,9 +94,12 @@ public struct JSONPlanRenderer: PlanRenderer {
             "changes_pending": .bool(plan.canApply),
         ]
         if let p = plan.placement {
-            doc["placement"] = ["cloud": .string(p.cloud), "region": .string(p.region), "instance_type": .string(p.instanceType),
-                                "cost_per_run": p.costPerRun.map { .string($0) } ?? .null,
-                                "round_latency": p.roundLatency.map { .string($0) } ?? .null, "note": .string(p.note)]
+            var placement: [String: JSONValue] = [
+                "cloud": .string(p.cloud), "region": .string(p.region), "instance_type": .string(p.instanceType),
+                "cost_per_run": p.costPerRun.map { .string($0) } ?? .null,
+                "round_latency": p.roundLatency.map { .string($0) } ?? .null, "note": .string(p.note)]
+            if let d = p.durationEstimate { placement["duration_estimate"] = .string(d) }
+            doc["placement"] = .object(placement)
         }
         if let d = plan.drift { doc["drift"] = .array(d.map { .string($0) }) }
         return .object(doc)

@@ -27,6 +27,7 @@ extension Workspace {
         let runtime = spec.training.runtime
         applier.train = { change in
             let number = RunPlanning.number(change.address)
+            try recordPrediction(store, run: number)
             return runtime == .flower ? try flower.run(number: number) : try coordinator.run(number: number)
         }
         return try applier.apply(plan)

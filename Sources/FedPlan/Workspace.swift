@@ -173,7 +173,8 @@ public struct Workspace: Sendable {
         if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
             throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
-        let placement = try place(state)
+        var placement = try place(state)
+        placement.summary.durationEstimate = MeasuredDuration.phrase(spec, state: state)
         try requireCredentials(clouds: [placement.cloud])
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
@@ -198,7 +199,9 @@ public struct Workspace: Sendable {
             return (c, g, t)
         }
         do {
-            let decision = try optimizer().decide(recorded: recorded)
+            var optimizer = optimizer()
+            optimizer.model.duration = MeasuredDuration.estimate(spec, state: state)
+            let decision = try optimizer.decide(recorded: recorded)
             return Placement(decision)
         } catch let e as PlacementInfeasible {
             throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])

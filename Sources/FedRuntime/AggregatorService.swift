@@ -111,7 +111,9 @@ public enum AggregatorService {
         rounds.get("/:round/global") { request, context -> Response in
             try await guarded(request, context, "GET global") { c, r in
                 if case .participant(let name) = c { try await state.mayRead(participant: name) }
-                return model(try await state.globalBody(round: r))
+                let global = try await state.globalBody(round: r)
+                if case .participant(let name) = c { await state.noteServed(round: r, participant: name, bytes: global.readableBytes) }
+                return model(global)
             }
         }
         rounds.post("/:round/updates") { request, context -> HTTPResponse.Status in

@@ -27,6 +27,8 @@ public actor AggregatorState {
         public var f1: Double?
         public var loss: Double?
         public var aggregationSeconds: Double
+        /// Bytes per participant in this round (absent from aggregators before issue 16).
+        public var traffic: [ParticipantTraffic]? = nil
     }
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -53,6 +55,8 @@ public actor AggregatorState {
     /// The latest closed round's new global model (earlier ones are never asked for again: the
     /// coordinator fetches a round's result before it opens the next round).
     private var latestResult: (round: Int, bytes: ByteBuffer)?
+    /// Bytes moved per participant in the open round (`RoundTraffic`).
+    var traffic = RoundTraffic()
 
     /// How a round's updates combine, given the round's global model.
     public typealias Aggregation = @Sendable ([(weights: ModelWeights, samples: Int)], ModelWeights) throws -> ModelWeights
@@ -97,6 +101,7 @@ public actor AggregatorState {
         closed = false
         updates = [:]
         evaluations = [:]
+        traffic = RoundTraffic()
         // The coordinator fetched the last result before opening this round: let it go.
         latestResult = nil
     }
@@ -166,6 +171,7 @@ public actor AggregatorState {
             throw Failure(status: 422, description: "the update is refused: \(error)")
         }
         updates[participant] = Update(body: body, header: header, trainSamples: trainSamples)
+        traffic.received(participant, bytes: body.readableBytes)
         evaluations[participant] = evaluation
     }
 
@@ -237,7 +243,8 @@ public actor AggregatorState {
         let result = RoundResult(
             round: r, participants: names, trainSamples: trainSamples,
             evaluated: evaluated, accuracy: evaluated?.accuracy, precision: evaluated?.macroPrecision,
-            recall: evaluated?.macroRecall, f1: evaluated?.macroF1, loss: evaluated?.loss, aggregationSeconds: seconds)
+            recall: evaluated?.macroRecall, f1: evaluated?.macroF1, loss: evaluated?.loss, aggregationSeconds: seconds,
+            traffic: traffic.rows)
         results[r] = result
         latestResult = (r, bytes)
         return result

@@ -106,6 +106,20 @@ enum PostgresSchema {
         CREATE INDEX operations_started ON operations (started_at);
         """
 
+    /// The steps after `tables` (which is schema version 4), like `Schema.migrations`: a new state
+    /// runs them all at creation, an older one the ones it lacks when it is opened.
+    static let steps: [Schema.Migration] = [
+        Schema.Migration(version: 5, sql: UsageSchema.postgres),
+    ]
+
+    /// Runs the steps above `version` and records the new version (inside the caller's transaction).
+    static func migrate(_ db: PostgresConnection, from version: Int) throws {
+        for step in steps where step.version > version { try db.execute(step.sql) }
+        if version < Schema.currentVersion {
+            try db.change("UPDATE meta SET schema_version = ?1 WHERE id = 1", [.int(Schema.currentVersion)])
+        }
+    }
+
     /// The federation's schema name, quoted. Names PostgreSQL would truncate (63 bytes) are
     /// shortened with a hash so two long names never share a schema.
     static func schemaName(federation: String) -> String {

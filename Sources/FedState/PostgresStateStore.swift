@@ -59,9 +59,17 @@ public final class PostgresStateStore: StateBackend, @unchecked Sendable {
                     try db.execute(PostgresSchema.tables)
                     try db.change(
                         "INSERT INTO meta (id, schema_version, lineage, serial, federation, created_at) VALUES (1, ?1, ?2, 0, ?3, ?4)",
-                        [.int(Schema.currentVersion), .text(UUID().uuidString.lowercased()), .text(federation),
+                        [.int(4), .text(UUID().uuidString.lowercased()), .text(federation),
                          .text(Timestamp.string(clock()))])
+                    try PostgresSchema.migrate(db, from: 4)
                 }
+            }
+            // An older state moves forward under the creation lock (one process migrates).
+            if let found = try db.first("SELECT schema_version FROM meta WHERE id = 1", [], { $0.int(0) }), found < Schema.currentVersion {
+                let key = Int64(bitPattern: StableHash.fnv1a("fedplane-create\u{0}\(federation)"))
+                _ = try db.rows("SELECT pg_advisory_xact_lock(\(key))") { _ in 0 }
+                let again = try db.first("SELECT schema_version FROM meta WHERE id = 1 FOR UPDATE", [], { $0.int(0) }) ?? found
+                try PostgresSchema.migrate(db, from: again)
             }
             return try db.first("SELECT lineage, federation, schema_version FROM meta WHERE id = 1") {
                 (lineage: $0.text(0), federation: $0.text(1), version: $0.int(2))

@@ -17,6 +17,7 @@ enum Schema {
         Migration(version: 2, sql: version2),
         Migration(version: 3, sql: version3),
         Migration(version: 4, sql: version4),
+        Migration(version: 5, sql: version5),
     ]
 
     /// Identity, managed resources, the apply journal and the writer lock.
@@ -133,4 +134,7 @@ enum Schema {
         CREATE INDEX operations_started ON operations (started_at);
         ALTER TABLE rounds ADD COLUMN aggregation TEXT NOT NULL DEFAULT 'fedavg';
         """
+
+    /// What runs used and what was predicted for them (`fedplane cost`; see `UsageRecords`).
+    static let version5 = UsageSchema.sqlite
 }

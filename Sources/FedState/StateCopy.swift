@@ -26,6 +26,10 @@ public enum StateCopy {
                                   ("committed_at", .text), ("aggregation", .text)]),
         ("models", "id", [("id", .text), ("run", .int), ("round", .int), ("config_hash", .text), ("size_bytes", .int),
                           ("metrics", .text), ("created_at", .text)]),
+        ("round_traffic", "run, round, participant", [("run", .int), ("round", .int), ("participant", .text), ("bytes_up", .int),
+                                                      ("bytes_down", .int)]),
+        ("aggregator_sessions", "run, started_at", [("run", .int), ("started_at", .text), ("stopped_at", .text)]),
+        ("run_predictions", "run", [("run", .int), ("prediction", .text), ("created_at", .text)]),
     ]
 
     /// What was copied: rows per table and the digest both sides agree on.

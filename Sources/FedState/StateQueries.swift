@@ -23,11 +23,13 @@ enum StateQueries {
             Assignment(participant: $0.text(0), vmID: $0.text(1), reason: $0.text(2), updated: Timestamp.date($0.text(3)))
         }
         let pairs = try db.rows("SELECT participant, cursor FROM queue_cursors") { ($0.text(0), $0.int(1)) }
-        return StateSnapshot(
+        var snapshot = StateSnapshot(
             lineage: meta.lineage, serial: meta.serial, federation: meta.federation,
             resources: resources, assignments: assignments,
             cursors: Dictionary(pairs, uniquingKeysWith: { first, _ in first }),
             lastRun: try db.first("SELECT COALESCE(MAX(run), 0) FROM runs") { $0.int(0) } ?? 0)
+        snapshot.measuredRun = try lastSucceededRunTiming(db)
+        return snapshot
     }
 
     static func serial(_ db: any SQLConnection) throws -> Int {

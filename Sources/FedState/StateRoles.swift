@@ -36,7 +36,7 @@ public protocol StateHistory: Sendable {
 
 /// One federation's state in some backend (a SQLite file, a PostgreSQL database): what the
 /// planner, the applier and the CLI use, so none of them knows which backend it has.
-public protocol StateBackend: FullStateStore, StateHistory, AnyObject {
+public protocol StateBackend: FullStateStore, StateHistory, StateUsage, AnyObject {
     var federation: String { get }
     /// Fixed at creation; never changes for the life of the state.
     var lineage: String { get }

@@ -14,6 +14,9 @@ public struct StateSnapshot: Sendable, Equatable {
     /// The highest training run number ever recorded (0: none). Runs outlive their `run.<n>`
     /// resource (destroy keeps them as history), so a new run is numbered after this one.
     public let lastRun: Int
+    /// The newest succeeded run's measured timing (nil: no finished run), for the planner's
+    /// duration estimate.
+    public var measuredRun: RunTiming? = nil
 
     public init(
         lineage: String, serial: Int, federation: String, resources: [Resource],

@@ -13,7 +13,7 @@ struct Fedplane: ParsableCommand {
         """,
         version: version,
         subcommands: [Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Optimize.self, Show.self, State.self,
-                      Refresh.self, ForceUnlock.self, Audit.self, CatalogCommand.self, Simulate.self, Models.self,
+                      Refresh.self, ForceUnlock.self, Audit.self, Cost.self, CatalogCommand.self, Simulate.self, Models.self,
                       Aggregator.self, AgentCommand.self, Auth.self, StopTrainer.self]
     )
 }

@@ -77,7 +77,7 @@ public struct AggregatorOptimizer: Sendable {
     /// the table is estimated whole anyway). Above it the front is NSGA-II's.
     public static let defaultExactFrontLimit = 1_000_000
 
-    public let model: PlacementModel
+    public var model: PlacementModel
     public let settings: OptimizerSettings
     public let weights: Weights
     public let exactFrontLimit: Int

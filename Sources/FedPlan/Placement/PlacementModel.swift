@@ -56,6 +56,9 @@ public struct PlacementModel: Sendable {
     public let spec: Spec
     public let catalog: Catalog
     public let carbonCatalog: CarbonCatalog
+    /// The planner's run duration when it is measured (nil: rounds × roundDeadline, see
+    /// `RunDurationEstimate`); compute cost and carbon are priced over it.
+    public var duration: RunDurationEstimate? = nil
 
     public init(spec: Spec, catalog: Catalog, carbonCatalog: CarbonCatalog = .bundled) {
         self.spec = spec
@@ -73,7 +76,7 @@ public struct PlacementModel: Sendable {
         }
         return Self.defaultModelBytes
     }
-    public var runHours: Double { Double(spec.training.rounds) * spec.training.roundDeadline.seconds / 3600 }
+    public var runHours: Double { duration?.hours ?? Double(spec.training.rounds) * spec.training.roundDeadline.seconds / 3600 }
 
     /// Every offer of the candidate clouds that passes the spec's region and type filters.
     public func candidates() throws -> [CandidateEstimate] {

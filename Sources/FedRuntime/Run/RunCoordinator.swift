@@ -165,8 +165,10 @@ public struct RunCoordinator {
             aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,
                                            bind: spec.aggregator.service.bind ?? "127.0.0.1")
         }
+        var usage: UsageRecorder?
         defer {
             aggregator.stop()
+            usage?.aggregatorStopped()
             // Persistent trainers live as long as the run: stop them on every local VM when it
             // ends, stops or fails (harmless where none runs).
             if config.persistentTrainer == true {
@@ -197,6 +199,7 @@ public struct RunCoordinator {
             }
             progress("run \(number): resuming after round \(done) of \(config.hyperparameters.rounds)")
         }
+        usage = UsageRecorder.aggregatorStarting(store, run: number)
         try aggregator.start()
         try Self.waitHealthy(client, endpoint: endpoint)
 
@@ -271,6 +274,7 @@ public struct RunCoordinator {
                     // The model that entered round r is measured now: record it with its metrics.
                     _ = try tx.recordModel(ModelRecord(id: previousID, run: number, round: r - 1, configHash: config.configHash,
                                                        sizeBytes: global.count, metrics: metrics.canonical, created: tx.now))
+                    try UsageRecorder.recordTraffic(tx, run: number, round: r, result.traffic)
                     if !evaluateOnly {
                         _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
                                                            loss: result.loss, accuracy: result.accuracy, precision: result.precision,

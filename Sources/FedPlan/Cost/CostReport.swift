@@ -1,0 +1,166 @@
+import FedCatalog
+import FedDigest
+import FedSpec
+import Foundation
+
+/// `fedplane cost` output: per finished run, predicted vs actual per component (duration,
+/// aggregator VM-hours and compute, egress per participant and in total, the total cost).
+public struct CostReport {
+    public let runs: [RunCost]
+    public let catalog: Catalog
+
+    public init(runs: [RunCost], catalog: Catalog) {
+        self.runs = runs
+        self.catalog = catalog
+    }
+
+    public static let noRuns = "No finished training run is recorded yet: `fedplane apply` trains one, and `fedplane cost` then compares what was predicted for it with what it used.\n"
+
+    // MARK: text
+
+    public var human: String {
+        guard !runs.isEmpty else { return Self.noRuns }
+        return runs.map(text).joined(separator: "\n")
+    }
+
+    func text(_ c: RunCost) -> String {
+        let p = c.prediction
+        var out = "run \(c.run.run) — \(c.run.status.rawValue), \(c.roundsCommitted) round\(c.roundsCommitted == 1 ? "" : "s"); aggregator \(c.cloud) (\(c.provider)) / \(c.region) / \(c.instanceType)\n"
+        if let p {
+            out += "  predicted when it started (catalog \(p.catalogVersion)); duration rule: \(p.duration.phrase)\n"
+        } else {
+            out += "  no prediction recorded (the run started before fedplane recorded predictions): actual use only\n"
+        }
+        var rows: [[String]] = [["component", "predicted", "actual", "difference"]]
+        func row(_ name: String, _ predicted: Double?, _ actual: Double?, _ show: (Double) -> String, missing: String = "—") {
+            rows.append([name, predicted.map(show) ?? (p == nil ? "—" : missing), actual.map(show) ?? missing, Self.difference(predicted, actual)])
+        }
+        row("duration (aggregator running)", p?.duration.seconds, c.aggregatorSeconds, RunDurationEstimate.seconds)
+        row("aggregator VM-hours", p?.duration.hours, c.aggregatorHours) { Self.number($0) + " h" }
+        row("aggregator compute", p?.computeUSD, c.computeUSD, money, missing: c.usdPerHour == nil ? "no price" : "—")
+        let predictedByName = Dictionary((p?.participants ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let names = Array(Set(predictedByName.keys).union(c.participants.map(\.participant))).sorted()
+        let used = Dictionary(c.participants.map { ($0.participant, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in names {
+            row("egress \(name) (volume)", predictedByName[name]?.egressGB, used[name]?.gb ?? (c.hasTraffic ? 0 : nil), Self.volume,
+                missing: "not measured")
+        }
+        row("egress total (volume)", p?.egressGB, c.hasTraffic ? c.egressGB : nil, Self.volume, missing: "not measured")
+        row("egress cost", p?.egressUSD, c.hasTraffic ? c.egressUSD : nil, money, missing: c.egressUsdPerGB == nil ? "no price" : "not measured")
+        row("total cost", p?.totalUSD, c.hasTraffic ? c.totalUSD : nil, money, missing: c.usdPerHour == nil || c.egressUsdPerGB == nil ? "no price" : "—")
+        out += "\n" + Self.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n\n"
+        var notes: [String] = []
+        if c.usdPerHour == nil {
+            notes.append("the aggregator's cloud \(c.cloud) is \(c.provider == "unknown" ? "not in the spec" : "a \(c.provider) cloud") with no catalog price: costs are not computed, volumes and time are")
+        }
+        for u in c.participants {
+            notes.append("\(u.participant): \(Self.bytes(u.bytesUp)) up (its updates), \(Self.bytes(u.bytesDown)) down (global models)")
+        }
+        if !c.hasTraffic { notes.append("no bytes were recorded for this run (a Flower run, or a fedplane before traffic was measured)") }
+        if c.openSessions > 0 {
+            notes.append("\(c.openSessions) aggregator session\(c.openSessions == 1 ? " has" : "s have") no recorded stop (its fedplane was killed): VM-hours count only the closed ones")
+        }
+        notes.append("measured: rounds \(RunDurationEstimate.seconds(c.roundSeconds)) in total" + (c.wallSeconds.map { ", run wall time \(RunDurationEstimate.seconds($0))" } ?? ""))
+        if let p, p.modelBytes == PlacementModel.defaultModelBytes {
+            notes.append("predicted with the 1 MB default model size: the spec gives neither training.model.size nor a model file")
+        }
+        if let p, p.catalogVersion != c.catalogVersion { notes.append("actual costs use today's catalog \(c.catalogVersion)") }
+        if (p?.currency ?? c.currency) != "USD" { notes.append("amounts in \(c.currency) at the catalog's rates") }
+        out += notes.map { "  - \($0)\n" }.joined()
+        return out
+    }
+
+    func money(_ usd: Double, currency: String) -> String {
+        let amount = (try? catalog.convert(usd, from: "USD", to: currency)) ?? usd
+        let unit = (try? catalog.convert(usd, from: "USD", to: currency)) == nil ? "USD" : currency
+        return "\(Self.number(amount)) \(unit)"
+    }
+
+    func money(_ usd: Double) -> String { money(usd, currency: runs.first?.currency ?? "USD") }
+
+    /// Plain numbers: whole above 100, else four significant digits.
+    static func number(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        if abs(x) >= 100 { return String(Int(x.rounded())) }
+        return String(format: "%.4g", x)
+    }
+
+    static func volume(_ gb: Double) -> String { gb >= 1 ? "\(number(gb)) GB" : "\(number(gb * 1000)) MB" }
+
+    static func bytes(_ b: Int) -> String { "\(b) bytes" }
+
+    static func difference(_ predicted: Double?, _ actual: Double?) -> String {
+        guard let p = predicted, let a = actual else { return "" }
+        guard p != 0 else { return a == 0 ? "0 %" : "" }
+        let pct = (a - p) / p * 100
+        return (pct >= 0 ? "+" : "−") + String(format: "%.1f %%", abs(pct))
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { r in
+            r.enumerated().map { i, cell in i == r.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        let list: [JSONValue] = runs.map(Self.document)
+        return .object(["format_version": "1.0", "catalog_version": .string(catalog.version), "runs": .array(list)])
+    }
+
+    static func value(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+
+    static func document(_ c: RunCost) -> JSONValue {
+        let aggregator: [String: JSONValue] = [
+            "cloud": .string(c.cloud), "provider": .string(c.provider), "region": .string(c.region),
+            "instance_type": .string(c.instanceType), "usd_per_hour": value(c.usdPerHour)]
+        let predicted: JSONValue = c.prediction.map(Self.predicted) ?? .null
+        return .object([
+            "run": .number(Double(c.run.run)), "status": .string(c.run.status.rawValue),
+            "rounds": .number(Double(c.roundsCommitted)), "currency": .string(c.currency),
+            "aggregator": .object(aggregator), "predicted": predicted, "actual": actual(c),
+        ])
+    }
+
+    static func predicted(_ p: CostPrediction) -> JSONValue {
+        let participants: [JSONValue] = p.participants.map { q in
+            let o: [String: JSONValue] = ["participant": .string(q.name), "location": .string(q.location),
+                                          "egress_gb": .number(q.egressGB), "egress_usd": value(q.egressUSD)]
+            return .object(o)
+        }
+        var o: [String: JSONValue] = ["duration_seconds": .number(p.duration.seconds), "duration_rule": .string(p.duration.rule.rawValue),
+                                      "duration_description": .string(p.duration.phrase), "aggregator_hours": .number(p.duration.hours)]
+        o["compute_usd"] = value(p.computeUSD)
+        o["egress_gb"] = .number(p.egressGB)
+        o["egress_usd"] = value(p.egressUSD)
+        o["total_usd"] = value(p.totalUSD)
+        o["catalog_version"] = .string(p.catalogVersion)
+        o["currency"] = .string(p.currency)
+        o["participants"] = .array(participants)
+        return .object(o)
+    }
+
+    static func actual(_ c: RunCost) -> JSONValue {
+        let rate = c.egressUsdPerGB
+        let participants: [JSONValue] = c.participants.map { u in
+            let o: [String: JSONValue] = ["participant": .string(u.participant), "bytes_up": .number(Double(u.bytesUp)),
+                                          "bytes_down": .number(Double(u.bytesDown)), "egress_gb": .number(u.gb),
+                                          "egress_usd": value(rate.map { $0 * u.gb })]
+            return .object(o)
+        }
+        var o: [String: JSONValue] = ["duration_seconds": value(c.aggregatorSeconds), "aggregator_hours": value(c.aggregatorHours)]
+        o["open_sessions"] = .number(Double(c.openSessions))
+        o["round_seconds"] = .number(c.roundSeconds)
+        o["wall_seconds"] = value(c.wallSeconds)
+        o["compute_usd"] = value(c.computeUSD)
+        o["egress_usd_per_gb"] = value(rate)
+        o["egress_gb"] = c.hasTraffic ? .number(c.egressGB) : .null
+        o["egress_usd"] = c.hasTraffic ? value(c.egressUSD) : .null
+        o["total_usd"] = c.hasTraffic ? value(c.totalUSD) : .null
+        o["participants"] = .array(participants)
+        return .object(o)
+    }
+}
