@@ -259,9 +259,9 @@ extension AggregatorService {
     }
 
     /// Starts serving on an ephemeral 127.0.0.1 port and returns once it listens.
-    public static func start(state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil) async throws -> Running {
+    public static func start(state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil, parent: ParentLink? = nil) async throws -> Running {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try application(port: 0, state: state, identify: identify, tls: tls) { port in
+        let app = try application(port: 0, state: state, identify: identify, tls: tls, parent: parent) { port in
             continuation.yield(port)
             continuation.finish()
         }
