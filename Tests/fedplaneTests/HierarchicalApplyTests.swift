@@ -74,6 +74,25 @@ import Testing
         #expect(Self.aggregatorProcesses(under: h.localRoot.path).isEmpty)
     }
 
+    @Test func aRegionalAggregatorKilledMidRunIsRestartedAndEveryRoundIsRecorded() async throws { try await offPool { try Self().killedBody() } }
+    func killedBody() throws {
+        let f = try Federation(Self.spec(topology: "hierarchical").replacingOccurrences(of: "rounds: 3", with: "rounds: 4"))
+        let (apply, _, errPipe) = try f.start(["apply", "--auto-approve"], env: ["FEDPLANE_TEST_AGENT_DELAY_MS": "400"])
+        // Once round 2 is committed, kill regional aggregator 2.
+        var waited = 0
+        while waited < 1200, (try? f.sql("SELECT count(*) FROM rounds")) ?? "0" < "2" { usleep(50_000); waited += 1 }
+        let pidFile = f.localRoot.appendingPathComponent("aggregator/regional.2/aggregator.pid")
+        let pid = try #require(Int32(try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, SIGKILL) == 0)
+        apply.waitUntilExit()
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(apply.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("the aggregator stopped answering; restarting it"), "\(stderr)")
+        #expect(try f.sql("SELECT group_concat(round || ':' || participants) FROM (SELECT * FROM rounds WHERE run=1 ORDER BY round)") == "1:5,2:5,3:5,4:5")
+        #expect(try f.sql("SELECT status FROM runs WHERE run=1") == "succeeded")
+        #expect(Self.aggregatorProcesses(under: f.localRoot.path).isEmpty)
+    }
+
     static func json(_ url: URL) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
     }

@@ -106,6 +106,11 @@ struct AggregatorTree {
     /// regional contributor name, the participants it stood for.
     @discardableResult
     func close(round r: Int, outcome: RoundOutcome, evaluateOnly: Bool) throws -> [String: [String]] {
+        // A regional aggregator that died during the round made its participants drop out: that
+        // is the aggregator's failure, not theirs, so the round runs again after a restart.
+        for reg in regionals where !reg.handle.isAlive {
+            throw HTTPUnreachable(description: "regional aggregator \(reg.name) is not running")
+        }
         let delivered = Set(outcome.participants.filter { !$0.droppedOut }.map(\.participant))
         var standsFor: [String: [String]] = [:]
         for reg in regionals where reg.participants.contains(where: delivered.contains) {
