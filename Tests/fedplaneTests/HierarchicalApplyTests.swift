@@ -66,6 +66,14 @@ import Testing
         let metrics = try h.sql(query)
         #expect(metrics == (try flat.sql(query)) && metrics.split(separator: "\n").count == 3, "\(metrics)")
 
+        // hospital-d moves to eu-west-1: one group of three is left (b, d, e; named 1 by its first
+        // member): regional aggregator 1 changes members in place, 2 and its certificate go.
+        try h.editSpec { $0.replacingOccurrences(of: "  - name: hospital-d\n    cloud: hospital-d\n    location: aws/us-east-1", with: "  - name: hospital-d\n    cloud: hospital-d\n    location: aws/eu-west-1") }
+        let moved = try h.run(["plan", "--no-color"])
+        let lines = moved.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("      ") }.map(String.init)
+        #expect(lines.contains("  ~ aggregator.regional.1") && lines.contains("  - aggregator.regional.2") && lines.contains("  - certificate.regional-2"), "\(moved.stdout)")
+        #expect(lines.contains("  ~ assignment.hospital-a") && lines.contains("  ~ assignment.hospital-b"), "\(moved.stdout)")
+
         let destroyed = try h.run(["destroy", "--auto-approve"])
         #expect(destroyed.status == 0, "\(destroyed.stderr)")
         #expect(h.localResources().isEmpty)
