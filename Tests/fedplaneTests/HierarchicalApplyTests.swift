@@ -101,6 +101,25 @@ import Testing
         #expect(Self.aggregatorProcesses(under: f.localRoot.path).isEmpty)
     }
 
+    @Test func aKilledHierarchicalApplyResumesFromTheLastCommittedRound() async throws { try await offPool { try Self().resumeBody() } }
+    func resumeBody() throws {
+        let f = try Federation(Self.spec(topology: "hierarchical").replacingOccurrences(of: "rounds: 3", with: "rounds: 4"))
+        let (apply, _, _) = try f.start(["apply", "--auto-approve"], env: ["FEDPLANE_TEST_AGENT_DELAY_MS": "300"])
+        var waited = 0
+        while waited < 1200, (try? f.sql("SELECT count(*) FROM rounds")) ?? "0" < "2" { usleep(50_000); waited += 1 }
+        kill(apply.processIdentifier, SIGKILL)
+        apply.waitUntilExit()
+        // Its aggregators (global and regional) may be left running: the next apply stops them.
+        let committed = Int(try f.sql("SELECT count(*) FROM rounds")) ?? 0
+        #expect(committed >= 2 && committed < 4)
+        #expect(try f.run(["force-unlock", try f.sql("SELECT lock_id FROM lock")]).status == 0)
+        let resumed = try f.run(["apply", "--auto-approve"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("run 1: resuming after round \(committed) of 4"), "\(resumed.stderr)")
+        #expect(try f.sql("SELECT group_concat(round || ':' || participants) FROM (SELECT * FROM rounds WHERE run=1 ORDER BY round)") == "1:5,2:5,3:5,4:5")
+        #expect(Self.aggregatorProcesses(under: f.localRoot.path).isEmpty)
+    }
+
     static func json(_ url: URL) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] ?? [:]
     }
