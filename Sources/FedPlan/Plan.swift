@@ -50,4 +50,15 @@ public struct PlacementSummary: Sendable, Equatable, Codable {
     public var costPerRun: String?
     public var roundLatency: String?
     public var note: String
+    /// Hierarchical topology: each regional aggregator and who it serves (nil when flat, so a
+    /// flat plan's files and JSON stay as they were).
+    public var regional: [RegionalSummary]? = nil
+
+    public struct RegionalSummary: Sendable, Equatable, Codable {
+        public var address: String
+        public var cloud: String
+        public var region: String
+        public var instanceType: String
+        public var participants: [String]
+    }
 }

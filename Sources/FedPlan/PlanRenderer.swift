@@ -95,10 +95,25 @@ public struct JSONPlanRenderer: PlanRenderer {
             doc["placement"] = ["cloud": .string(p.cloud), "region": .string(p.region), "instance_type": .string(p.instanceType),
                                 "cost_per_run": p.costPerRun.map { .string($0) } ?? .null,
                                 "round_latency": p.roundLatency.map { .string($0) } ?? .null, "note": .string(p.note)]
+            if let regional = p.regional {
+                // Hierarchical topology only: who serves whom.
+                doc["placement"]?.setRegional(.array(regional.map { r in
+                    ["address": .string(r.address), "cloud": .string(r.cloud), "region": .string(r.region),
+                     "instance_type": .string(r.instanceType), "participants": .array(r.participants.map { .string($0) })]
+                }))
+            }
         }
         if let d = plan.drift { doc["drift"] = .array(d.map { .string($0) }) }
         return .object(doc)
     }
 
     public func render(_ plan: Plan) -> String { document(plan).canonical + "\n" }
+}
+
+private extension JSONValue {
+    mutating func setRegional(_ value: JSONValue) {
+        guard case .object(var o) = self else { return }
+        o["regional"] = value
+        self = .object(o)
+    }
 }

@@ -33,6 +33,12 @@ import Testing
         #expect(plan.stdout.contains("      participants = [\"hospital-b\",\"hospital-e\"]"))
         #expect(plan.stdout.contains("  + certificate.regional-1\n") && plan.stdout.contains("  + certificate.regional-2\n"))
 
+        let planJSON = try h.run(["plan", "--json"])
+        let placement = (try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any])?["placement"] as? [String: Any]
+        let regionalJSON = try #require(placement?["regional"] as? [[String: Any]], "\(planJSON.stdout)")
+        #expect(regionalJSON.map { $0["address"] as? String } == ["aggregator.regional.1", "aggregator.regional.2"])
+        #expect(regionalJSON.map { $0["participants"] as? [String] } == [["hospital-a", "hospital-d"], ["hospital-b", "hospital-e"]])
+
         let applied = try h.run(["apply", "--auto-approve"])
         #expect(applied.status == 0, "\(applied.stderr)")
         #expect(applied.stderr.contains("final model: 5 participants"), "\(applied.stderr)")

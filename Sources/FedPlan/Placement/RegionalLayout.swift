@@ -44,6 +44,7 @@ enum RegionalLayout {
         var p = global
         p.regional = named(chosen.map { (cloud: global.cloud, region: global.region, instanceType: global.instanceType, participants: $0.value) })
         p.summary.note += "; " + describe(p.regional, spec: spec, rule: "hierarchical: participants grouped by location (private clouds, no prices to optimise)")
+        p.summary.regional = summaries(p.regional)
         return p
     }
 
@@ -58,7 +59,12 @@ enum RegionalLayout {
         let rule = "hierarchical: chosen from an NSGA-II front of \(d.front.count) layouts (up to \(d.maxRegional) regional aggregators over \(d.sites) sites), "
             + d.objectives.map { "\($0.rawValue) \(Money.format(d.weights[$0]))" }.joined(separator: " / ")
         p.summary.note = describe(p.regional, spec: spec, rule: rule)
+        p.summary.regional = summaries(p.regional)
         return p
+    }
+
+    static func summaries(_ regional: [RegionalAggregator]) -> [PlacementSummary.RegionalSummary] {
+        regional.map { .init(address: $0.address, cloud: $0.cloud, region: $0.region, instanceType: $0.instanceType, participants: $0.participants) }
     }
 
     /// "…; aggregator.regional.1 serves a, b; direct: c".
