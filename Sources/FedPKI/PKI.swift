@@ -5,16 +5,20 @@ import X509
 
 /// Who a federation certificate belongs to. Its identity is a SAN URI,
 /// `fedplane://<federation>/participant/<name>` or `fedplane://<federation>/coordinator`; the
-/// aggregator's server certificate names the addresses it is reached at instead.
+/// aggregator's server certificate names the addresses it is reached at instead. A regional
+/// aggregator (hierarchical topology) is both: a server to its participants (its addresses) and a
+/// client of the global aggregator (`fedplane://<federation>/regional/<name>`), in one certificate.
 public enum FederationIdentity: Sendable, Equatable, Hashable, CustomStringConvertible {
     case coordinator
     case participant(String)
     case aggregator
+    case regional(String)
 
     public func uri(federation: String) -> String? {
         switch self {
         case .coordinator: return "fedplane://\(federation)/coordinator"
         case .participant(let name): return "fedplane://\(federation)/participant/\(name)"
+        case .regional(let name): return "fedplane://\(federation)/regional/\(name)"
         case .aggregator: return nil
         }
     }
@@ -30,6 +34,11 @@ public enum FederationIdentity: Sendable, Equatable, Hashable, CustomStringConve
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
             return .participant(name)
         }
+        if rest.hasPrefix("regional/") {
+            let name = String(rest.dropFirst("regional/".count))
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
+            return .regional(name)
+        }
         return nil
     }
 
@@ -39,6 +48,7 @@ public enum FederationIdentity: Sendable, Equatable, Hashable, CustomStringConve
         case .coordinator: return "coordinator"
         case .aggregator: return "aggregator"
         case .participant(let name): return "participant-\(name)"
+        case .regional(let name): return "regional-\(name)"
         }
     }
 
@@ -47,6 +57,7 @@ public enum FederationIdentity: Sendable, Equatable, Hashable, CustomStringConve
         case .coordinator: return "the coordinator"
         case .aggregator: return "the aggregator"
         case .participant(let name): return "participant \(name)"
+        case .regional(let name): return "regional aggregator \(name)"
         }
     }
 }
@@ -155,6 +166,14 @@ public struct FederationPKI: Sendable {
             }
             guard !names.isEmpty else { throw PKIError("the aggregator's certificate needs at least one address") }
             usage = try ExtendedKeyUsage([.serverAuth])
+        case .regional:
+            // Server toward its participants, client toward the global aggregator.
+            for a in addresses {
+                if let ip = Self.ipBytes(a) { names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(ip)))) } else { names.append(.dnsName(a)) }
+            }
+            guard !names.isEmpty else { throw PKIError("a regional aggregator's certificate needs at least one address") }
+            names.append(.uniformResourceIdentifier(identity.uri(federation: federation)!))
+            usage = try ExtendedKeyUsage([.serverAuth, .clientAuth])
         case .coordinator, .participant:
             names.append(.uniformResourceIdentifier(identity.uri(federation: federation)!))
             usage = try ExtendedKeyUsage([.clientAuth])

@@ -67,6 +67,13 @@ public enum CertificatePlanning {
              ["ca.main", "aggregator.main"]),
             (.coordinator, ["role": "client", "uri": .string(FederationIdentity.coordinator.uri(federation: federation)!)], ["ca.main"]),
         ]
+        for r in placement.regional {
+            // Server toward its participants (local clouds only so far: loopback), client toward
+            // the global aggregator.
+            let id = FederationIdentity.regional(r.name)
+            leaves.append((id, ["role": "server+client", "addresses": .array(["127.0.0.1", "localhost"]), "uri": .string(id.uri(federation: federation)!)],
+                           ["ca.main", r.address]))
+        }
         for p in spec.participants {
             let id = FederationIdentity.participant(p.name)
             leaves.append((id, ["role": "client", "uri": .string(id.uri(federation: federation)!)], ["ca.main", "participant.\(p.name)"]))
@@ -104,6 +111,7 @@ struct CertificateProvider: Provider {
         if stem == "aggregator" { return .aggregator }
         if stem == "coordinator" { return .coordinator }
         if stem.hasPrefix("participant-") { return .participant(String(stem.dropFirst("participant-".count))) }
+        if stem.hasPrefix("regional-") { return .regional(String(stem.dropFirst("regional-".count))) }
         return nil
     }
 
@@ -118,7 +126,12 @@ struct CertificateProvider: Provider {
             guard let id = Self.identity(request.address) else { throw PKIError("not a certificate address") }
             var addresses: [String] = []
             if case .array(let xs)? = request.inputs["addresses"] { addresses = xs.compactMap(\.stringValue) }
-            let wanted = id == .aggregator ? addresses : [id.uri(federation: pki.federation)!]
+            let wanted: [String]
+            switch id {
+            case .aggregator: wanted = addresses
+            case .regional: wanted = addresses + [id.uri(federation: pki.federation)!]
+            default: wanted = [id.uri(federation: pki.federation)!]
+            }
             let ca = try pki.authoritySummary()
             if let s = try pki.summary(id), let ca, s.issuerFingerprint == ca.fingerprint, Set(s.names) == Set(wanted),
                s.notAfter.timeIntervalSinceNow > CertificatePlanning.rotationThreshold {

@@ -22,6 +22,7 @@ public struct DesiredGraph: Sendable {
         var errors: [PlanError] = []
 
         var usedClouds = [placement.cloud]
+        for r in placement.regional where !usedClouds.contains(r.cloud) { usedClouds.append(r.cloud) }
         for p in spec.participants where !usedClouds.contains(p.cloud) { usedClouds.append(p.cloud) }
         for name in usedClouds.sorted() {
             guard let c = spec.cloud(named: name) else { continue }
@@ -46,6 +47,7 @@ public struct DesiredGraph: Sendable {
             inputs: aggregatorInputs,
             dependsOn: ["cloud.\(placement.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
             note: "placement: \(placement.summary.note)"))
+        out += regionalAggregators(spec: spec, placement: placement)
 
         for (index, p) in spec.participants.enumerated().sorted(by: { $0.element.name < $1.element.name }) {
             let provider = ProviderFactory.instance(spec.cloud(named: p.cloud))
@@ -71,16 +73,36 @@ public struct DesiredGraph: Sendable {
             case .success(let (vm, reason)):
                 out.append(DesiredResource(
                     address: "assignment.\(p.name)", kind: .assignment, cloud: p.cloud, provider: provider,
-                    inputs: ["participant": .string(p.name), "vm": .string(vm), "aggregator": .string(placement.identity)],
-                    dependsOn: ["aggregator.main", "participant.\(p.name)"], replaceOn: [], note: reason))
+                    inputs: ["participant": .string(p.name), "vm": .string(vm), "aggregator": .string(aggregatorIdentity(placement, serving: p.name))],
+                    dependsOn: [placement.regional(serving: p.name)?.address ?? "aggregator.main", "participant.\(p.name)"], replaceOn: [], note: reason))
             }
         }
         if !errors.isEmpty { return .failure(PlanErrors(errors)) }
         out += RunPlanning.desired(spec, recorded: runs, lastRun: lastRun,
-                                   dependsOn: ["aggregator.main"] + out.filter { $0.kind == .assignment }.map(\.address))
+                                   dependsOn: ["aggregator.main"] + placement.regional.map(\.address) + out.filter { $0.kind == .assignment }.map(\.address))
         out += certificates
         out.sort { ($0.kind.rank, $0.address) < ($1.kind.rank, $1.address) }
         return .success(DesiredGraph(resources: out))
+    }
+
+    /// The regional aggregators (hierarchical topology): like `aggregator.main`, plus who they
+    /// serve and their parent, so a change of membership updates them in place and a new place
+    /// replaces them.
+    static func regionalAggregators(spec: Spec, placement: Placement) -> [DesiredResource] {
+        placement.regional.map { r in
+            DesiredResource(address: r.address, kind: .aggregator, cloud: r.cloud, provider: ProviderFactory.instance(spec.cloud(named: r.cloud)),
+                            inputs: ["cloud": .string(r.cloud), "region": .string(r.region), "instanceType": .string(r.instanceType),
+                                     "participants": .array(r.participants.map { .string($0) }), "parent": "aggregator.main"],
+                            dependsOn: ["cloud.\(r.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
+                            note: "regional aggregator: serves \(r.participants.joined(separator: ", ")) and posts each round to aggregator.main")
+        }
+    }
+
+    /// Who a participant reports to: the global aggregator's identity (flat, and unchanged for
+    /// participants it serves directly), or its regional aggregator's address and identity.
+    static func aggregatorIdentity(_ placement: Placement, serving participant: String) -> String {
+        guard let r = placement.regional(serving: participant) else { return placement.identity }
+        return "\(r.address) \(r.identity)"
     }
 
     static func resources(_ r: Resources) -> JSONValue {

@@ -53,4 +53,15 @@ public struct PlacementSummary: Sendable, Equatable, Codable {
     /// How the run's duration was estimated, when it was measured (absent otherwise, so plans of
     /// federations without a finished run stay as they were).
     public var durationEstimate: String? = nil
+    /// Hierarchical topology: each regional aggregator and who it serves (nil when flat, so a
+    /// flat plan's files and JSON stay as they were).
+    public var regional: [RegionalSummary]? = nil
+
+    public struct RegionalSummary: Sendable, Equatable, Codable {
+        public var address: String
+        public var cloud: String
+        public var region: String
+        public var instanceType: String
+        public var participants: [String]
+    }
 }

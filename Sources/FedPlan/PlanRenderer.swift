@@ -99,6 +99,13 @@ public struct JSONPlanRenderer: PlanRenderer {
                 "cost_per_run": p.costPerRun.map { .string($0) } ?? .null,
                 "round_latency": p.roundLatency.map { .string($0) } ?? .null, "note": .string(p.note)]
             if let d = p.durationEstimate { placement["duration_estimate"] = .string(d) }
+            if let regional = p.regional {
+                // Hierarchical topology only: who serves whom.
+                placement["regional"] = .array(regional.map { r in
+                    ["address": .string(r.address), "cloud": .string(r.cloud), "region": .string(r.region),
+                     "instance_type": .string(r.instanceType), "participants": .array(r.participants.map { .string($0) })]
+                })
+            }
             doc["placement"] = .object(placement)
         }
         if let d = plan.drift { doc["drift"] = .array(d.map { .string($0) }) }

@@ -160,11 +160,8 @@ public struct Workspace: Sendable {
 
     /// The plan for this spec against `state`, asking providers what exists.
     public func makePlan(mode: Plan.Mode, state: StateSnapshot?) throws -> Plan {
-        if mode != .destroy, spec.aggregator.topology == .hierarchical {
-            // Refused rather than silently applied flat: nothing provisions regional aggregators yet.
-            throw PlanErrors([PlanError(mark: spec.aggregator.topologyMark ?? spec.aggregator.mark, path: "aggregator.topology",
-                                        message: "hierarchical placement is optimised by `fedplane optimize`; apply does not provision regional aggregators yet (use topology: flat to plan and apply)")])
-        }
+        let hierarchical = spec.aggregator.topology == .hierarchical
+        if mode != .destroy, hierarchical, let problems = hierarchyProblems() { throw problems }
         let planner = Planner(federation: spec.metadata.name, specDigest: specDigest, catalogVersion: catalog.version)
         let observed = try Observation.observe(state, providers: providers)
         if mode == .destroy {
@@ -173,9 +170,9 @@ public struct Workspace: Sendable {
         if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
             throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
-        var placement = try place(state)
+        var placement = hierarchical ? try placeHierarchy() : try place(state)
         placement.summary.durationEstimate = MeasuredDuration.phrase(spec, state: state)
-        try requireCredentials(clouds: [placement.cloud])
+        try requireCredentials(clouds: Set([placement.cloud] + placement.regional.map(\.cloud)))
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
         let survey = VMHealthSurvey.run(spec, providers: providers)

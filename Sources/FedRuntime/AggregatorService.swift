@@ -8,15 +8,28 @@ import HummingbirdCore
 import HummingbirdTLS
 import NIOCore
 
-/// Who is calling the aggregator: fedplane itself (the coordinator) or one participant.
+/// Who is calling the aggregator: fedplane itself (the coordinator), one participant, or (for
+/// the global aggregator of a hierarchical federation) a regional aggregator posting its round.
 public enum Caller: Sendable, Equatable, CustomStringConvertible {
     case coordinator
     case participant(String)
+    case regional(String)
 
     public var description: String {
         switch self {
         case .coordinator: return "the coordinator"
         case .participant(let name): return "participant \(name)"
+        case .regional(let name): return "regional aggregator \(name)"
+        }
+    }
+
+    /// The name it contributes under: a participant's own name, `regional:<name>` for a regional
+    /// aggregator (a colon is never in a participant's name, so the two cannot collide).
+    public var contributorName: String? {
+        switch self {
+        case .coordinator: return nil
+        case .participant(let name): return name
+        case .regional(let name): return "regional:\(name)"
         }
     }
 }
@@ -61,7 +74,7 @@ public enum AggregatorService {
         var received: [String]
     }
 
-    public static func router(state: AggregatorState, identify: @escaping Identify,
+    public static func router(state: AggregatorState, identify: @escaping Identify, parent: ParentLink? = nil,
                               log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         -> Router<AggregatorContext> {
         let router = Router(context: AggregatorContext.self)
@@ -90,7 +103,7 @@ public enum AggregatorService {
         /// The participant a contribution is from: the caller itself. A header naming someone
         /// else is refused (a participant may only post its own update and evaluation).
         @Sendable func contributor(_ c: Caller, _ request: Request) throws -> String {
-            guard case .participant(let name) = c else {
+            guard let name = c.contributorName else {
                 throw HTTPError(.forbidden, message: "only a participant may send updates and evaluations")
             }
             if let claimed = request.headers[participantHeader], claimed != name {
@@ -110,9 +123,9 @@ public enum AggregatorService {
         }
         rounds.get("/:round/global") { request, context -> Response in
             try await guarded(request, context, "GET global") { c, r in
-                if case .participant(let name) = c { try await state.mayRead(participant: name) }
+                if let name = c.contributorName { try await state.mayRead(participant: name) }
                 let global = try await state.globalBody(round: r)
-                if case .participant(let name) = c { await state.noteServed(round: r, participant: name, bytes: global.readableBytes) }
+                if let name = c.contributorName { await state.noteServed(round: r, participant: name, bytes: global.readableBytes) }
                 return model(global)
             }
         }
@@ -152,9 +165,12 @@ public enum AggregatorService {
                 try requireCoordinator(c)
                 let minimum = request.uri.queryParameters.get("min", as: Int.self) ?? 1
                 let aggregate = request.uri.queryParameters.get("evaluateOnly") != "1"
-                return try await Tracer(role: "aggregator").span("aggregate", round: r) {
+                let result = try await Tracer(role: "aggregator").span("aggregate", round: r) {
                     try await state.close(round: r, minParticipants: minimum, aggregate: aggregate)
                 }
+                // A regional aggregator passes the closed round up as one contribution.
+                try await parent?.post(round: r, result: result, state: state, evaluateOnly: !aggregate)
+                return result
             }
         }
         rounds.get("/:round/result") { request, context -> Response in
@@ -215,15 +231,15 @@ public enum AggregatorService {
 extension AggregatorService {
     /// Serves on `bind`:`port` (0: any free port) until SIGTERM/SIGINT; `onReady` runs once it listens.
     public static func serve(port: Int, bind: String = "127.0.0.1", state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil,
-                             onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(port: port, bind: bind, state: state, identify: identify, tls: tls, onReady: onReady).runService()
+                             parent: ParentLink? = nil, onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(port: port, bind: bind, state: state, identify: identify, tls: tls, parent: parent, onReady: onReady).runService()
     }
 
     static func application(port: Int, bind: String = "127.0.0.1", state: AggregatorState, identify: @escaping Identify, tls: ServerTLS?,
-                            onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
+                            parent: ParentLink? = nil, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
         let configuration = ApplicationConfiguration(address: .hostname(bind, port: port), serverName: "fedplane-aggregator")
         let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), configuration: try $0.channelConfiguration()) } ?? .http1()
-        return Application(router: router(state: state, identify: identify), server: server, configuration: configuration,
+        return Application(router: router(state: state, identify: identify, parent: parent), server: server, configuration: configuration,
                            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) })
     }
 
@@ -245,9 +261,9 @@ extension AggregatorService {
     }
 
     /// Starts serving on an ephemeral 127.0.0.1 port and returns once it listens.
-    public static func start(state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil) async throws -> Running {
+    public static func start(state: AggregatorState, identify: @escaping Identify, tls: ServerTLS? = nil, parent: ParentLink? = nil) async throws -> Running {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try application(port: 0, state: state, identify: identify, tls: tls) { port in
+        let app = try application(port: 0, state: state, identify: identify, tls: tls, parent: parent) { port in
             continuation.yield(port)
             continuation.finish()
         }

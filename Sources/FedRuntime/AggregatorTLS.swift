@@ -67,6 +67,7 @@ public struct CertificateIdentity: Sendable {
         switch id {
         case .coordinator: claimed = .coordinator
         case .participant(let name): claimed = .participant(name)
+        case .regional(let name): claimed = .regional(name)
         case .aggregator: throw HTTPError(.forbidden, message: "the aggregator's certificate is not a client identity")
         }
         guard pins[FederationPKI.fingerprint(der: der)] == claimed else {
@@ -82,11 +83,16 @@ extension Caller {
         switch self {
         case .coordinator: return "coordinator"
         case .participant(let name): return "participant:\(name)"
+        case .regional(let name): return "regional:\(name)"
         }
     }
 
     public init?(label: String) {
         if label == "coordinator" { self = .coordinator; return }
+        if label.hasPrefix("regional:"), label.count > "regional:".count {
+            self = .regional(String(label.dropFirst("regional:".count)))
+            return
+        }
         guard label.hasPrefix("participant:"), label.count > "participant:".count else { return nil }
         self = .participant(String(label.dropFirst("participant:".count)))
     }

@@ -147,6 +147,8 @@ public struct AggregatorLaunch: Codable, Sendable, Equatable {
     public var clients: [String: String]?
     /// How updates combine (nil: FedAvg).
     public var aggregation: AggregationRule?
+    /// A regional aggregator's parent (hierarchical topology): each closed round goes there.
+    public var parent: ParentLink?
 
     public init(federation: String, run: Int, participants: [String], tls: ServerTLS? = nil, clients: [String: String]? = nil) {
         self.federation = federation

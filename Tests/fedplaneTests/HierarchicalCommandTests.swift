@@ -1,21 +1,21 @@
 import Foundation
 import Testing
 
-/// `aggregator.topology: hierarchical`: optimize searches it; plan and apply refuse it with a
-/// positioned error rather than applying a flat aggregator (issue 16).
+/// `aggregator.topology: hierarchical`: optimize searches it; plan and apply provision it
+/// (HierarchicalApplyTests) except with a strategy that does not compose across regional
+/// aggregators, which they refuse with a positioned error (issue 16).
 @Suite struct HierarchicalCommandTests {
-    @Test func planAndApplyRefuseAHierarchicalTopologyAtItsPosition() async throws { try await offPool { try Self().planAndApplyRefuseAHierarchicalTopologyAtItsPositionBody() } }
-    func planAndApplyRefuseAHierarchicalTopologyAtItsPositionBody() throws {
+    @Test func planAndApplyRefuseARobustStrategyWithAHierarchicalTopology() async throws { try await offPool { try Self().planAndApplyRefuseARobustStrategyWithAHierarchicalTopologyBody() } }
+    func planAndApplyRefuseARobustStrategyWithAHierarchicalTopologyBody() throws {
         let text = try String(contentsOf: CLI.repoRoot.appendingPathComponent("specs/quickstart.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "  weights: { cost: 0.5, latency: 0.5 }\n", with: "  weights: { cost: 0.5, latency: 0.5 }\n  topology: hierarchical\n")
+            .replacingOccurrences(of: "strategy: fedavg", with: "strategy: median")
         let f = try Federation(text)
         let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("topology: hierarchical") }! + 1
         for args in [["plan"], ["apply", "--auto-approve"]] {
             let r = try f.run(args)
             #expect(r.status == 1, "\(args): \(r.stdout) \(r.stderr)")
-            // (The CLI spells the command out with the spec's path.)
-            #expect(r.stderr.contains("\(f.spec.path):\(line):13: aggregator.topology: hierarchical placement is optimised by `fedplane optimize"), "\(r.stderr)")
-            #expect(r.stderr.contains("; apply does not provision regional aggregators yet"), "\(r.stderr)")
+            #expect(r.stderr.contains("\(f.spec.path):\(line):13: aggregator.topology: hierarchical aggregation is FedAvg only: training.strategy: median does not compose across regional aggregators"), "\(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: f.localRoot.appendingPathComponent("aggregator").path))
         }
     }

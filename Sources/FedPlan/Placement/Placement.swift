@@ -6,6 +6,8 @@ public struct Placement: Sendable, Equatable {
     public var region: String
     public var instanceType: String
     public var summary: PlacementSummary
+    /// The regional aggregators under this (global) one; empty for a flat federation.
+    public var regional: [RegionalAggregator] = []
 
     /// Places the aggregator when every candidate is a private (local) cloud: the first candidate,
     /// on this machine. Public candidates need the optimizer; `nil` here means "ask it".
@@ -22,6 +24,11 @@ public struct Placement: Sendable, Equatable {
 
     /// `cloud/region/type`: how dependants refer to the aggregator, so a new placement updates them.
     public var identity: String { "\(cloud)/\(region)/\(instanceType)" }
+
+    /// The regional aggregator serving `participant`, if one does.
+    public func regional(serving participant: String) -> RegionalAggregator? {
+        regional.first { $0.participants.contains(participant) }
+    }
 }
 
 extension Placement {

@@ -154,16 +154,19 @@ public struct RunCoordinator {
         let credentials = try RunCredentials(pki: environment.pki, config: config, run: number, endpoint: observedEndpoint)
         let endpoint = credentials.endpoint
         let launchFile = runDir.appendingPathComponent("aggregator.json")
-        var launch = credentials.launch
+        // Regional aggregators (hierarchical topology), if the state has any: see AggregatorTree.
+        let tree = try AggregatorTree(snapshot: snapshot, pki: environment.pki, run: number, federation: config.federation, runDir: runDir,
+                                      parentEndpoint: endpoint, coordinator: credentials.coordinator, bind: spec.aggregator.service.bind ?? "127.0.0.1")
+        var launch = try tree.global(credentials.launch, pki: environment.pki, run: number)
         launch.aggregation = config.hyperparameters.aggregation
         try launch.write(to: launchFile.path)
         let aggregator: any AggregatorHandle
         if let remoteHost {
-            aggregator = RemoteAggregator(machine: remoteHost.machine, directory: workdir, federationDirectory: remoteHost.federationDirectory,
-                                          port: Int(port), bind: spec.aggregator.service.bind ?? "0.0.0.0", launch: launch)
+            aggregator = tree.including(RemoteAggregator(machine: remoteHost.machine, directory: workdir, federationDirectory: remoteHost.federationDirectory,
+                                          port: Int(port), bind: spec.aggregator.service.bind ?? "0.0.0.0", launch: launch))
         } else {
-            aggregator = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,
-                                           bind: spec.aggregator.service.bind ?? "127.0.0.1")
+            aggregator = tree.including(AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: launchFile,
+                                                          bind: spec.aggregator.service.bind ?? "127.0.0.1"))
         }
         var usage: UsageRecorder?
         defer {
@@ -202,6 +205,7 @@ public struct RunCoordinator {
         usage = UsageRecorder.aggregatorStarting(store, run: number)
         try aggregator.start()
         try Self.waitHealthy(client, endpoint: endpoint)
+        try tree.waitHealthy()
 
         let rounds = config.hyperparameters.rounds
         let taskTimeout = spec.training.retry.taskTimeout.seconds
@@ -221,12 +225,15 @@ public struct RunCoordinator {
                 while true {
                     do {
                         try aggregator.ensureRunning()
-                        try trace.span("open", round: r) { try client.open(round: r, global: global) }
-                        let makeAssignment: @Sendable (String, String) -> AgentAssignment = { participant, vm in
+                        try trace.span("open", round: r) {
+                            try client.open(round: r, global: global)
+                            try tree.open(round: r, global: global)
+                        }
+                        let makeAssignment: @Sendable (String, String) -> AgentAssignment = { [endpoints = tree.endpoints] participant, vm in
                             // Each participant learns where its own data is, not the others'.
                             var own = config
                             if let paths = own.data?.paths { own.data?.paths = paths.filter { $0.key == participant } }
-                            return AgentAssignment(config: own, aggregator: endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
+                            return AgentAssignment(config: own, aggregator: endpoints[participant] ?? endpoint, tls: credentials.participant(participant), participant: participant, vm: vm,
                                                    taskTimeoutSeconds: taskTimeout)
                         }
                         let runner = ParticipantRunner(local: AgentProcessRunner(provider: local, makeAssignment: makeAssignment, evaluateOnly: evaluateOnly),
@@ -244,7 +251,10 @@ public struct RunCoordinator {
                         trace.record("tasks", round: r, start: tasksStarted, end: Tracer.now())
                         try outcome.requireComplete(minParticipants: spec.training.minParticipants)
                         result = try trace.span("close", round: r) {
-                            try client.close(round: r, minParticipants: spec.training.minParticipants, evaluateOnly: evaluateOnly)
+                            // Regional aggregators first: each posts its round to the global one.
+                            let standsFor = try tree.close(round: r, outcome: outcome, evaluateOnly: evaluateOnly)
+                            return AggregatorTree.expand(try client.close(round: r, minParticipants: tree.globalMinimum(spec.training.minParticipants),
+                                                                          evaluateOnly: evaluateOnly), standsFor)
                         }
                         break
                     } catch {

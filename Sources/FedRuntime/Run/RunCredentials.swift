@@ -24,7 +24,7 @@ struct RunCredentials {
             switch id {
             case .coordinator: clients[Caller.coordinator.label] = s.fingerprint
             case .participant(let name): clients[Caller.participant(name).label] = s.fingerprint
-            case .aggregator: break
+            case .aggregator, .regional: break
             }
         }
         launch = AggregatorLaunch(

@@ -35,9 +35,10 @@ extension Fedplane {
                 ?? AggregatorState(participants: launch.participants)
             let ready = readyFile
             let tls = launch.tls
+            let parent = launch.parent
             let failure: String? = Blocking.run {
                 do {
-                    try await AggregatorService.serve(port: port, bind: bind, state: state, identify: identify, tls: tls) { bound in
+                    try await AggregatorService.serve(port: port, bind: bind, state: state, identify: identify, tls: tls, parent: parent) { bound in
                         if let ready { try? Data("\(bound)\n".utf8).write(to: URL(fileURLWithPath: ready), options: .atomic) }
                     }
                     return nil

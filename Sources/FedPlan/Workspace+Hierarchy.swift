@@ -1,0 +1,50 @@
+import FedSpec
+
+/// `aggregator.topology: hierarchical` in plan and apply (issue 16): the global aggregator is
+/// `aggregator.main`, the regional ones `aggregator.regional.<n>`.
+extension Workspace {
+    /// Why this spec's hierarchical federation cannot be planned, if it cannot.
+    func hierarchyProblems() -> PlanErrors? {
+        let mark = spec.aggregator.topologyMark ?? spec.aggregator.mark
+        var errors: [PlanError] = []
+        let t = spec.training
+        // Median, trimmed mean and norm clipping are not associative: a median of regional
+        // medians is not the median of all updates, so the global model would not be what the
+        // strategy promises.
+        if t.strategy != .fedavg || t.clipNorm != nil {
+            let rule = t.strategy != .fedavg ? "training.strategy: \(t.strategy.rawValue)" : "training.clipNorm"
+            errors.append(PlanError(mark: mark, path: "aggregator.topology",
+                                    message: "hierarchical aggregation is FedAvg only: \(rule) does not compose across regional aggregators (use strategy: fedavg without clipNorm, or topology: flat)"))
+        }
+        if t.runtime == .flower {
+            errors.append(PlanError(mark: mark, path: "aggregator.topology",
+                                    message: "hierarchical aggregation runs on fedplane's own aggregator; training.runtime: flower has one SuperLink (use topology: flat)"))
+        }
+        return errors.isEmpty ? nil : PlanErrors(errors)
+    }
+
+    /// The global aggregator and the regional ones: grouped by location on private clouds,
+    /// else the hierarchical optimizer's choice. Regional aggregators run on local clouds only
+    /// so far (an ssh cloud has one aggregator host; a public cloud's firewall would have to
+    /// admit the regional VMs at the global one).
+    func placeHierarchy() throws -> Placement {
+        let placement: Placement
+        if let global = Placement.onPrivateCloud(spec) {
+            placement = RegionalLayout.privateCloud(spec, global: global)
+        } else {
+            do {
+                let decision = try HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
+                                                         weights: spec.aggregator.weights).decide()
+                placement = RegionalLayout.optimized(decision, spec: spec)
+            } catch let e as PlacementInfeasible {
+                throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
+            }
+        }
+        let unsupported = placement.regional.filter { spec.cloud(named: $0.cloud)?.provider != .local }
+        if let r = unsupported.first {
+            throw PlanErrors([PlanError(mark: spec.aggregator.topologyMark ?? spec.aggregator.mark, path: "aggregator.topology",
+                                        message: "\(r.address) would run on cloud \(r.cloud) (\(spec.cloud(named: r.cloud)?.provider.rawValue ?? "?")), but regional aggregators are provisioned on local clouds only so far (use topology: flat there)")])
+        }
+        return placement
+    }
+}
