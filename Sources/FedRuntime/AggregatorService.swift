@@ -38,6 +38,8 @@ public struct AggregatorContext: RequestContext {
 ///
 ///     GET  /v1/health                       → {"round": n, "received": [...]}
 ///     PUT  /v1/rounds/{r}/global            (coordinator) open round r with this global model
+///     POST /v1/rounds/{r}/open?from-result=H (coordinator) open round r with round r − 1's result,
+///                                           whose SHA-256 is H (404 when not held: PUT the model)
 ///     GET  /v1/rounds/{r}/global            (participants, coordinator) the global model, safetensors
 ///     POST /v1/rounds/{r}/updates           (a participant, its own) an update; headers
 ///                                           Fedplane-Train-Samples, Fedplane-Evaluation (JSON)
@@ -104,6 +106,19 @@ public enum AggregatorService {
                 try requireCoordinator(c)
                 try await Tracer(role: "aggregator").span("openRound", round: r) {
                     try await state.open(round: r, body: try await body(request, limit: maxModelBytes))
+                }
+                return .noContent
+            }
+        }
+        rounds.post("/:round/open") { request, context -> HTTPResponse.Status in
+            try await guarded(request, context, "open from the last result") { c, r in
+                try requireCoordinator(c)
+                guard let digest = request.uri.queryParameters.get("from-result") else {
+                    throw HTTPError(.badRequest, message: "missing from-result (the SHA-256 of round \(r - 1)'s result)")
+                }
+                _ = try await body(request, limit: 0)
+                try await Tracer(role: "aggregator").span("openRound", round: r) {
+                    try await state.open(round: r, fromResultSHA256: String(digest))
                 }
                 return .noContent
             }
