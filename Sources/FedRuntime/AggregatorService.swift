@@ -207,10 +207,24 @@ public enum AggregatorService {
         return buffer
     }
 
-    /// A model response; the buffer is shared with the state, not copied.
+    /// A model response; the buffer is shared with the state, not copied. It is written in
+    /// slices (views of the same storage): TLS then encrypts and sends one slice while the next
+    /// waits for the socket, instead of encrypting the whole model before the first byte leaves.
     static func model(_ buffer: ByteBuffer) -> Response {
         Response(status: .ok, headers: [.contentType: "application/octet-stream"],
-                 body: ResponseBody(byteBuffer: buffer))
+                 body: ResponseBody(contentLength: buffer.readableBytes) { writer in
+                     // One write (and flush) per slice: each waits until the socket takes more.
+                     for slice in slices(buffer) { try await writer.write(slice) }
+                     try await writer.finish(nil)
+                 })
+    }
+
+    static let sliceBytes = 1 << 20
+
+    static func slices(_ buffer: ByteBuffer) -> [ByteBuffer] {
+        stride(from: 0, to: buffer.readableBytes, by: sliceBytes).map {
+            buffer.getSlice(at: buffer.readerIndex + $0, length: min(sliceBytes, buffer.readableBytes - $0))!
+        }
     }
 
     /// The state's failures as HTTP errors with their status.
