@@ -142,6 +142,9 @@ public struct CurlClient: Sendable {
                 ccurl_setopt_string(h, CURLOPT_SSLKEY, key)
             }
         }
+        // A model streamed to a file is written in large pieces (libcurl's default is 16 KiB:
+        // one callback and one write(2) per 16 KiB of a 27 MB model).
+        if file != nil { ccurl_setopt_long(h, CURLOPT_BUFFERSIZE, 1 << 20) }
         ccurl_setopt_pointer(h, CURLOPT_WRITEDATA, sinkRef.toOpaque())
         ccurl_setopt_write_callback(h, CURLOPT_WRITEFUNCTION) { ptr, size, count, user in
             let n = size * count

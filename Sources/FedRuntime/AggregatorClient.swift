@@ -37,6 +37,17 @@ public struct AggregatorClient: Sendable {
 
     public func open(round: Int, global: [UInt8]) throws { _ = try call("PUT", "/v1/rounds/\(round)/global", body: global) }
 
+    /// Opens `round` with the previous round's result, named by its SHA-256, where the aggregator
+    /// made it. False when the aggregator no longer holds it (restarted): open with the model then.
+    public func open(round: Int, fromResultSHA256 sha256: String) throws -> Bool {
+        do {
+            _ = try call("POST", "/v1/rounds/\(round)/open?from-result=\(sha256)", body: [])
+            return true
+        } catch let refused as Refused where refused.status == 404 {
+            return false
+        }
+    }
+
     /// The round's global model; refused unless it is a valid model with finite values.
     public func global(round: Int) throws -> [UInt8] { try Self.checked(try call("GET", "/v1/rounds/\(round)/global").body, "the global model of round \(round)") }
 

@@ -51,6 +51,8 @@ public struct AggregatorContext: RequestContext {
 ///
 ///     GET  /v1/health                       → {"round": n, "received": [...]}
 ///     PUT  /v1/rounds/{r}/global            (coordinator) open round r with this global model
+///     POST /v1/rounds/{r}/open?from-result=H (coordinator) open round r with round r − 1's result,
+///                                           whose SHA-256 is H (404 when not held: PUT the model)
 ///     GET  /v1/rounds/{r}/global            (participants, coordinator) the global model, safetensors
 ///     POST /v1/rounds/{r}/updates           (a participant, its own) an update; headers
 ///                                           Fedplane-Train-Samples, Fedplane-Evaluation (JSON)
@@ -117,6 +119,19 @@ public enum AggregatorService {
                 try requireCoordinator(c)
                 try await Tracer(role: "aggregator").span("openRound", round: r) {
                     try await state.open(round: r, body: try await body(request, limit: maxModelBytes))
+                }
+                return .noContent
+            }
+        }
+        rounds.post("/:round/open") { request, context -> HTTPResponse.Status in
+            try await guarded(request, context, "open from the last result") { c, r in
+                try requireCoordinator(c)
+                guard let digest = request.uri.queryParameters.get("from-result") else {
+                    throw HTTPError(.badRequest, message: "missing from-result (the SHA-256 of round \(r - 1)'s result)")
+                }
+                _ = try await body(request, limit: 0)
+                try await Tracer(role: "aggregator").span("openRound", round: r) {
+                    try await state.open(round: r, fromResultSHA256: String(digest))
                 }
                 return .noContent
             }
@@ -210,10 +225,24 @@ public enum AggregatorService {
         return buffer
     }
 
-    /// A model response; the buffer is shared with the state, not copied.
+    /// A model response; the buffer is shared with the state, not copied. It is written in
+    /// slices (views of the same storage): TLS then encrypts and sends one slice while the next
+    /// waits for the socket, instead of encrypting the whole model before the first byte leaves.
     static func model(_ buffer: ByteBuffer) -> Response {
         Response(status: .ok, headers: [.contentType: "application/octet-stream"],
-                 body: ResponseBody(byteBuffer: buffer))
+                 body: ResponseBody(contentLength: buffer.readableBytes) { writer in
+                     // One write (and flush) per slice: each waits until the socket takes more.
+                     for slice in slices(buffer) { try await writer.write(slice) }
+                     try await writer.finish(nil)
+                 })
+    }
+
+    static let sliceBytes = 1 << 20
+
+    static func slices(_ buffer: ByteBuffer) -> [ByteBuffer] {
+        stride(from: 0, to: buffer.readableBytes, by: sliceBytes).map {
+            buffer.getSlice(at: buffer.readerIndex + $0, length: min(sliceBytes, buffer.readableBytes - $0))!
+        }
     }
 
     /// The state's failures as HTTP errors with their status.

@@ -1,3 +1,4 @@
+import FedDigest
 import FedTrain
 import FedWeights
 import Foundation
@@ -29,6 +30,9 @@ public actor AggregatorState {
         public var aggregationSeconds: Double
         /// Bytes per participant in this round (absent from aggregators before issue 16).
         public var traffic: [ParticipantTraffic]? = nil
+        /// SHA-256 (hex) of the round's new global model, hashed once where it was made: the
+        /// coordinator checks the model it fetched against it, and opens the next round by naming it.
+        public var resultSHA256: String? = nil
     }
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -54,7 +58,7 @@ public actor AggregatorState {
     private var results: [Int: RoundResult] = [:]
     /// The latest closed round's new global model (earlier ones are never asked for again: the
     /// coordinator fetches a round's result before it opens the next round).
-    private var latestResult: (round: Int, bytes: ByteBuffer)?
+    private var latestResult: (round: Int, bytes: ByteBuffer, sha256: String?)?
     /// Bytes moved per participant in the open round (`RoundTraffic`).
     var traffic = RoundTraffic()
 
@@ -95,6 +99,29 @@ public actor AggregatorState {
             }
             return header
         }
+        begin(round: r, body: body, header: header)
+    }
+
+    /// Opens round `r` with round `r − 1`'s result as its global model, when this aggregator
+    /// still holds that result and it is the model the caller names by its SHA-256: the model
+    /// then does not travel back to the aggregator that made it. 404 when the result is not held
+    /// here (a restarted aggregator, a later round already opened): send the model instead.
+    public func open(round r: Int, fromResultSHA256 sha256: String) throws {
+        guard let latest = latestResult, latest.round == r - 1, let digest = latest.sha256 else {
+            throw Failure(status: 404, description: "round \(r - 1)'s result is not held here; open round \(r) with the model itself")
+        }
+        guard digest == sha256 else {
+            throw Failure(status: 409, description: "round \(r - 1)'s result here has SHA-256 \(digest), not the \(sha256) named")
+        }
+        guard r > round || (r == round && !closed) else {
+            throw Failure(status: 409, description: "round \(r) cannot be opened: round \(round) is \(closed ? "closed" : "open")")
+        }
+        // Checked (valid, finite) when the round that made it closed.
+        let header = try latest.bytes.withUnsafeReadableBytes { try SafeTensors.header($0) }
+        begin(round: r, body: latest.bytes, header: header)
+    }
+
+    private func begin(round r: Int, body: ByteBuffer, header: SafeTensorsHeader) {
         round = r
         global = body
         signature = ModelSignature(header)
@@ -239,14 +266,15 @@ public actor AggregatorState {
             bytes = out
         }
         let seconds = Date().timeIntervalSince(start)
+        let digest = aggregate ? bytes.withUnsafeReadableBytes { SHA256.hex($0) } : nil
         let evaluated = try? Evaluation.combined(names.compactMap { evaluations[$0] })
         let result = RoundResult(
             round: r, participants: names, trainSamples: trainSamples,
             evaluated: evaluated, accuracy: evaluated?.accuracy, precision: evaluated?.macroPrecision,
             recall: evaluated?.macroRecall, f1: evaluated?.macroF1, loss: evaluated?.loss, aggregationSeconds: seconds,
-            traffic: traffic.rows)
+            traffic: traffic.rows, resultSHA256: digest)
         results[r] = result
-        latestResult = (r, bytes)
+        latestResult = (r, bytes, digest)
         return result
     }
 

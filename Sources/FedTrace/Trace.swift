@@ -56,17 +56,39 @@ public struct Tracer: Sendable {
     /// Records a phase measured elsewhere (e.g. from a timestamp another process wrote).
     public func record(_ phase: String, round: Int, start: Double, end: Double) {
         guard let fd = Self.file else { return }
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
+        let peak = Self.peakResidentKiB()
         var line = #"{"role":"\#(role)""#
         if let participant { line += #","participant":"\#(participant)""# }
         line += #","round":\#(round),"phase":"\#(phase)","start":\#(String(format: "%.6f", start)),"end":\#(String(format: "%.6f", end))"#
-        line += #","pid":\#(getpid()),"rssKiB":\#(usage.ru_maxrss)}"# + "\n"
+        line += #","pid":\#(getpid()),"rssKiB":\#(peak)}"# + "\n"
         _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    /// This process's own peak resident set (KiB). On Linux from VmHWM, the high-water mark of
+    /// the process's own address space: getrusage's ru_maxrss survives execve, so a process
+    /// spawned by a big parent (the coordinator holding models) reports the parent's peak.
+    public static func peakResidentKiB() -> Int {
+        #if os(Linux)
+        if let f = fopen("/proc/self/status", "r") {
+            defer { fclose(f) }
+            var line = [CChar](repeating: 0, count: 256)
+            while fgets(&line, Int32(line.count), f) != nil {
+                let text = String(cString: line)
+                if text.hasPrefix("VmHWM:") {
+                    // "VmHWM:\t  123456 kB"
+                    if let kib = text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) }) { return kib }
+                    break
+                }
+            }
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss
+        #else
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return usage.ru_maxrss
+        #endif
     }
 
     /// Records a point in time (a zero-length phase), e.g. a process's start.

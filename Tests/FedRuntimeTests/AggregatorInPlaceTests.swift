@@ -1,3 +1,4 @@
+import FedDigest
 @testable import FedRuntime
 import FedTrain
 import FedWeights
@@ -39,6 +40,34 @@ import Testing
         // Closing again is idempotent; its model is not kept once the next round opened.
         #expect(try await state.close(round: 1, minParticipants: 3).participants == Material.participants)
         await #expect(throws: AggregatorState.Failure.self) { try await state.result(round: 1) }
+    }
+
+    /// The next round opens from the result the aggregator made, named by its SHA-256: the same
+    /// global model as sending it back; a wrong name, a result not held, or a closed round refused.
+    @Test func aRoundOpensFromTheLastResultOnlyWhenItIsTheModelNamed() async throws {
+        let updates = try Material.participants.map { ($0, try Material.honest($0)) }
+        let state = AggregatorState(participants: Material.participants)
+        let (result, first) = try await round(state, updates)
+        #expect(result.resultSHA256 == SHA256.hex(first))
+        func status(_ e: any Error) -> Int? { (e as? AggregatorState.Failure)?.status }
+        await #expect { try await state.open(round: 2, fromResultSHA256: SHA256.hex(Material.global)) } throws: { status($0) == 409 }
+        await #expect { try await state.open(round: 3, fromResultSHA256: SHA256.hex(first)) } throws: { status($0) == 404 }
+        try await state.open(round: 2, fromResultSHA256: SHA256.hex(first))
+        #expect(try await state.globalModel(round: 2) == first)
+        // Round 2 runs from it exactly as from the model sent back: the same result.
+        let sentBack = AggregatorState(participants: Material.participants)
+        try await sentBack.open(round: 2, weights: first)
+        for s in [state, sentBack] {
+            for (p, u) in updates {
+                try await s.submit(round: 2, participant: p, weights: try SafeTensors.encode(u.weights), trainSamples: u.trainSamples, evaluation: u.evaluation)
+            }
+            _ = try await s.close(round: 2, minParticipants: 3)
+        }
+        #expect(try await state.result(round: 2) == (try await sentBack.result(round: 2)))
+        // A restarted aggregator holds no result: the caller is told to send the model.
+        await #expect { try await AggregatorState(participants: Material.participants).open(round: 3, fromResultSHA256: SHA256.hex(first)) } throws: { status($0) == 404 }
+        // Round 2 is closed: it cannot be opened again from anything.
+        await #expect { try await state.open(round: 2, fromResultSHA256: SHA256.hex(first)) } throws: { status($0) != nil }
     }
 }
 

@@ -1,3 +1,4 @@
+import FedDigest
 import FedHTTP
 import FedPKI
 @testable import FedRuntime
@@ -98,7 +99,14 @@ import Testing
 
             let result = try await blocking { try coordinator.close(round: 1, minParticipants: 2) }
             #expect(result.participants == ["hospital-a", "hospital-b"])
-            #expect(try await blocking { try coordinator.result(round: 1) }.count > 0)
+            let made = try await blocking { try coordinator.result(round: 1) }
+            #expect(result.resultSHA256 == SHA256.hex(made))
+            // Only the coordinator opens the next round from that result; a participant may not.
+            await #expect { try await blocking { try a.open(round: 2, fromResultSHA256: SHA256.hex(made)) } } throws: { status($0) == 403 }
+            #expect(try await blocking { try coordinator.open(round: 2, fromResultSHA256: SHA256.hex(made)) })
+            #expect(try await blocking { try a.global(round: 2) } == made)
+            // Not held (round 2's result does not exist): false, so the coordinator sends the model.
+            #expect(try await blocking { try coordinator.open(round: 3, fromResultSHA256: SHA256.hex(made)) } == false)
         }
     }
 

@@ -213,6 +213,8 @@ public struct RunCoordinator {
         // A stop request ends the run at a round boundary; whatever failed while the children
         // were being stopped (the aggregator gone mid-request) is the stop's doing.
         var committed = done
+        // The last result fetched from the aggregator and stored here (round, SHA-256).
+        var held: (round: Int, sha256: String)?
         let trace = Tracer(role: "coordinator")
         do {
             for r in (done + 1)...(rounds + 1) {
@@ -226,7 +228,12 @@ public struct RunCoordinator {
                     do {
                         try aggregator.ensureRunning()
                         try trace.span("open", round: r) {
-                            try client.open(round: r, global: global)
+                            // The aggregator still holding the model it made last round opens from
+                            // it: the model does not travel back (27 MB each way at the seed's size).
+                            if let held, held.round == r - 1, try client.open(round: r, fromResultSHA256: held.sha256) {
+                            } else {
+                                try client.open(round: r, global: global)
+                            }
                             try tree.open(round: r, global: global)
                         }
                         let makeAssignment: @Sendable (String, String) -> AgentAssignment = { [endpoints = tree.endpoints] participant, vm in
@@ -277,6 +284,13 @@ public struct RunCoordinator {
                 for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
                 let next = evaluateOnly ? global : try trace.span("result", round: r) { try client.result(round: r) }
                 let (previousID, nextID) = try trace.span("modelStore", round: r) { (try models.put(global), try models.put(next)) }
+                if !evaluateOnly {
+                    // What arrived is what the aggregator made (it hashed it), else nothing is recorded.
+                    if let made = result.resultSHA256, made != nextID {
+                        throw Failure(description: "run.\(number) round \(r): the model fetched from the aggregator hashes to \(nextID), but the aggregator made \(made); the round is not recorded and runs again on the next apply")
+                    }
+                    held = (r, nextID)
+                }
                 let metrics = Self.metrics(result)
                 try trace.span("stateCommit", round: r) { try store.write { tx in
                     // The queue moves on every task; the planned assignment (a resource) does not.
