@@ -69,17 +69,11 @@ public struct Tracer: Sendable {
     /// spawned by a big parent (the coordinator holding models) reports the parent's peak.
     public static func peakResidentKiB() -> Int {
         #if os(Linux)
-        if let f = fopen("/proc/self/status", "r") {
-            defer { fclose(f) }
-            var line = [CChar](repeating: 0, count: 256)
-            while fgets(&line, Int32(line.count), f) != nil {
-                let text = String(cString: line)
-                if text.hasPrefix("VmHWM:") {
-                    // "VmHWM:\t  123456 kB"
-                    if let kib = text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) }) { return kib }
-                    break
-                }
-            }
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           // "VmHWM:\t  123456 kB"
+           let kib = line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap({ Int($0) }) {
+            return kib
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
