@@ -17,7 +17,10 @@ enum TestFlowerPython {
 @Suite(.serialized, .enabled(if: TestFlowerPython.interpreter != nil, "flwr 1.42.0 is not importable with \(TestFlowerPython.candidate) (see FlowerRuntimeTests: .ci/run makes /opt/fedplane-flwr)"))
 struct FlowerAuthTests {
 
-    @Test func aRegisteredSuperNodeIsAdmittedAndAnUnregisteredOneRefused() throws {
+    // Off Swift's cooperative pool: it waits on processes for tens of seconds, and the suites'
+    // in-process aggregators need the pool's two threads.
+    @Test func aRegisteredSuperNodeIsAdmittedAndAnUnregisteredOneRefused() async throws { try await blocking { try Self().registeredAndUnregistered() } }
+    func registeredAndUnregistered() throws {
         let python = try #require(TestFlowerPython.interpreter)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-flwr-auth-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -71,6 +71,11 @@ import Testing
         let query = "SELECT round || ':' || participants || ':' || printf('%.6f', accuracy) || ':' || printf('%.6f', loss) FROM rounds WHERE run=1 ORDER BY round"
         let metrics = try h.sql(query)
         #expect(metrics == (try flat.sql(query)) && metrics.split(separator: "\n").count == 3, "\(metrics)")
+        // Bytes are recorded per participant (as its regional aggregator counted them), the same
+        // participants as the flat run's, never under a regional aggregator's name.
+        let traffic = "SELECT round || ':' || participant || ':' || (bytes_up > 0) || ':' || (bytes_down > 0) FROM round_traffic WHERE run=1 AND round <= 3 ORDER BY round, participant"
+        let recorded = try h.sql(traffic)
+        #expect(recorded == (try flat.sql(traffic)) && recorded.split(separator: "\n").count == 15 && !recorded.contains("regional"), "\(recorded)")
 
         // hospital-d moves to eu-west-1: one group of three is left (b, d, e; named 1 by its first
         // member): regional aggregator 1 changes members in place, 2 and its certificate go.

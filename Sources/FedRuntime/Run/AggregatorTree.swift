@@ -103,19 +103,18 @@ struct AggregatorTree {
 
     /// Closes round `r` on each regional aggregator that has a participant who delivered this
     /// round: each posts its result to the global aggregator as it closes. Returns, per
-    /// regional contributor name, the participants it stood for.
+    /// regional contributor name, its round's result (the participants it stood for, their bytes).
     @discardableResult
-    func close(round r: Int, outcome: RoundOutcome, evaluateOnly: Bool) throws -> [String: [String]] {
+    func close(round r: Int, outcome: RoundOutcome, evaluateOnly: Bool) throws -> [String: AggregatorState.RoundResult] {
         // A regional aggregator that died during the round made its participants drop out: that
         // is the aggregator's failure, not theirs, so the round runs again after a restart.
         for reg in regionals where !reg.handle.isAlive {
             throw HTTPUnreachable(description: "regional aggregator \(reg.name) is not running")
         }
         let delivered = Set(outcome.participants.filter { !$0.droppedOut }.map(\.participant))
-        var standsFor: [String: [String]] = [:]
+        var standsFor: [String: AggregatorState.RoundResult] = [:]
         for reg in regionals where reg.participants.contains(where: delivered.contains) {
-            let result = try reg.client.close(round: r, minParticipants: 1, evaluateOnly: evaluateOnly)
-            standsFor[Caller.regional(reg.name).contributorName!] = result.participants
+            standsFor[Caller.regional(reg.name).contributorName!] = try reg.client.close(round: r, minParticipants: 1, evaluateOnly: evaluateOnly)
         }
         return standsFor
     }
@@ -124,11 +123,16 @@ struct AggregatorTree {
     /// coordinator has checked on the round's outcome; the global one sees regional aggregators.
     func globalMinimum(_ minParticipants: Int) -> Int { isFlat ? minParticipants : 1 }
 
-    /// The global result with each regional contributor replaced by the participants it stood for.
-    static func expand(_ result: AggregatorState.RoundResult, _ standsFor: [String: [String]]) -> AggregatorState.RoundResult {
+    /// The global result with each regional contributor replaced by the participants it stood
+    /// for, and their bytes as their regional aggregator counted them (the records are per
+    /// participant; the regional → global hop is aggregator traffic, not recorded).
+    static func expand(_ result: AggregatorState.RoundResult, _ standsFor: [String: AggregatorState.RoundResult]) -> AggregatorState.RoundResult {
         guard !standsFor.isEmpty else { return result }
         var out = result
-        out.participants = result.participants.flatMap { standsFor[$0] ?? [$0] }.sorted()
+        out.participants = result.participants.flatMap { standsFor[$0]?.participants ?? [$0] }.sorted()
+        out.traffic = result.traffic.map { rows in
+            rows.flatMap { row in standsFor[row.participant].map { $0.traffic ?? [] } ?? [row] }
+        }
         return out
     }
 }
