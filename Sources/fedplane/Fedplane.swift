@@ -16,4 +16,9 @@ struct Fedplane: ParsableCommand {
                       Refresh.self, ForceUnlock.self, Audit.self, Cost.self, CatalogCommand.self, Simulate.self, Models.self,
                       Aggregator.self, AgentCommand.self, Auth.self, StopTrainer.self]
     )
+
+    static func main() {
+        MemoryPolicy.apply()
+        main(nil)
+    }
 }
