@@ -30,7 +30,7 @@ struct AggregatorTree {
          parentEndpoint: String, coordinator: ClientTLS, bind: String) throws {
         let rows = snapshot.resources.filter { $0.address.hasPrefix("aggregator.regional.") && $0.type == "aggregator" }
         var out: [Regional] = []
-        let coordinatorPin = try Self.pin(pki, .coordinator, run: run)
+        let coordinatorPin = try RunCredentials.pin(pki, .coordinator, run: run)
         for row in rows {
             let doc = (try? JSONValue.parse(row.attributes)) ?? .object([:])
             let name = String(row.address.dropFirst("aggregator.regional.".count))
@@ -42,7 +42,7 @@ struct AggregatorTree {
             let participants = members.compactMap(\.stringValue)
             let id = FederationIdentity.regional(name)
             var clients = [Caller.coordinator.label: coordinatorPin]
-            for p in participants { clients[Caller.participant(p).label] = try Self.pin(pki, .participant(p), run: run) }
+            for p in participants { clients[Caller.participant(p).label] = try RunCredentials.pin(pki, .participant(p), run: run) }
             var launch = AggregatorLaunch(
                 federation: federation, run: run, participants: participants,
                 tls: ServerTLS(caFile: pki.caCertificateFile.path, certificateFile: pki.certificateFile(id).path, keyFile: pki.keyFile(id).path),
@@ -58,13 +58,6 @@ struct AggregatorTree {
         regionals = out
     }
 
-    static func pin(_ pki: FederationPKI, _ id: FederationIdentity, run: Int) throws -> String {
-        guard let s = try pki.summary(id) else {
-            throw RunCoordinator.Failure(description: "run.\(run) needs certificate.\(id.fileStem), which does not exist in \(pki.directory.path)")
-        }
-        return s.fingerprint
-    }
-
     /// The global aggregator's launch: the participants served by a regional aggregator are
     /// neither admitted nor expected there; each regional aggregator is, by its certificate.
     func global(_ launch: AggregatorLaunch, pki: FederationPKI, run: Int) throws -> AggregatorLaunch {
@@ -76,7 +69,7 @@ struct AggregatorTree {
             guard case .participant(let p)? = Caller(label: key) else { return true }
             return !served.contains(p)
         }
-        for r in regionals { clients[Caller.regional(r.name).label] = try Self.pin(pki, .regional(r.name), run: run) }
+        for r in regionals { clients[Caller.regional(r.name).label] = try RunCredentials.pin(pki, .regional(r.name), run: run) }
         out.clients = clients
         return out
     }

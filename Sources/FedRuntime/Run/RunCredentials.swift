@@ -18,12 +18,10 @@ struct RunCredentials {
         var clients: [String: String] = [:]
         let ids = [FederationIdentity.aggregator, .coordinator] + config.participants.map { FederationIdentity.participant($0) }
         for id in ids {
-            guard let s = try pki.summary(id) else {
-                throw RunCoordinator.Failure(description: "run.\(run) needs certificate.\(id.fileStem), which does not exist in \(pki.directory.path)")
-            }
+            let fingerprint = try Self.pin(pki, id, run: run)
             switch id {
-            case .coordinator: clients[Caller.coordinator.label] = s.fingerprint
-            case .participant(let name): clients[Caller.participant(name).label] = s.fingerprint
+            case .coordinator: clients[Caller.coordinator.label] = fingerprint
+            case .participant(let name): clients[Caller.participant(name).label] = fingerprint
             case .aggregator, .regional: break
             }
         }
@@ -36,6 +34,14 @@ struct RunCredentials {
     }
 
     func participant(_ name: String) -> ClientTLS { Self.client(pki, .participant(name)) }
+
+    /// The fingerprint an aggregator pins `id`'s certificate by; the run needs the certificate.
+    static func pin(_ pki: FederationPKI, _ id: FederationIdentity, run: Int) throws -> String {
+        guard let s = try pki.summary(id) else {
+            throw RunCoordinator.Failure(description: "run.\(run) needs certificate.\(id.fileStem), which does not exist in \(pki.directory.path)")
+        }
+        return s.fingerprint
+    }
 
     static func client(_ pki: FederationPKI, _ id: FederationIdentity) -> ClientTLS {
         ClientTLS(caFile: pki.caCertificateFile.path, certificateFile: pki.certificateFile(id).path, keyFile: pki.keyFile(id).path)
