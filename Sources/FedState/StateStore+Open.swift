@@ -16,16 +16,15 @@ extension StateStore {
         if existed, (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0 {
             throw StateFileCheck.corrupted(path, detail: "the file is empty (0 bytes)")
         }
-        let db = try Database(path: path, mode: existed ? .readWrite : .readWriteCreate)
+        if !existed { try createFile(path: path, federation: federation, now: clock()) }
+        let db = try Database(path: path, mode: .readWrite)
         // Wait for a competing writer's transaction rather than failing with SQLITE_BUSY.
         try db.execute("PRAGMA busy_timeout = 5000")
 
-        if existed {
-            try StateFileCheck.requireHealthy(db)
-            let contents = try StateFileCheck.contents(of: db)
-            if contents == .empty && !create { throw StateStoreError.notAState(path: path) }
-            try StateFileCheck.requireCompatible(contents, federation: federation, path: path)
-        }
+        try StateFileCheck.requireHealthy(db)
+        let contents = try StateFileCheck.contents(of: db)
+        if contents == .empty && !create { throw StateStoreError.notAState(path: path) }
+        try StateFileCheck.requireCompatible(contents, federation: federation, path: path)
 
         // From here on the file is ours to write. WAL: readers never block the writer and a
         // killed process loses at most its uncommitted transaction. synchronous=FULL: a
@@ -38,6 +37,49 @@ extension StateStore {
         return StateStore(
             database: db, federation: identity.federation, lineage: identity.lineage, owner: owner,
             clock: clock)
+    }
+}
+
+extension StateStore {
+    /// Creates a new state file with its schema and identity under a temporary name and links
+    /// it into place, so `path` never exists half-made: a crash (or a reader such as
+    /// `sqlite3`) between SQLite creating the file and the first commit would otherwise leave
+    /// a 0-byte file, which `open` refuses as damaged. `link` never replaces a state another
+    /// process created meanwhile; that one is then used.
+    static func createFile(path: String, federation: String, now: Date) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).new-\(getpid())").path
+        unlink(temporary)  // a leftover of a crashed process that had our pid
+        defer {
+            unlink(temporary)
+            unlink(temporary + "-journal")
+        }
+        do {
+            // The default rollback journal: nothing is tied to the temporary name once closed.
+            let db = try Database(path: temporary, mode: .readWriteCreate)
+            try db.execute("PRAGMA synchronous = FULL")
+            _ = try Migrator.migrate(db, federation: federation, now: now)
+        }
+        if link(temporary, path) != 0 {
+            switch errno {
+            case EEXIST: return
+            case EPERM, EOPNOTSUPP, EMLINK:
+                // A file system without hard links: rename, unless the state appeared meanwhile.
+                if !FileManager.default.fileExists(atPath: path), rename(temporary, path) != 0 {
+                    throw StateStoreError.cannotCreate(path: path, operation: "rename", detail: String(cString: strerror(errno)))
+                }
+            default:
+                throw StateStoreError.cannotCreate(path: path, operation: "link", detail: String(cString: strerror(errno)))
+            }
+        }
+        // The new name must survive a power loss like the file's contents.
+        let fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            Glibc.close(fd)
+        }
     }
 }
 

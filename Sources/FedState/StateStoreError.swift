@@ -23,6 +23,8 @@ public enum StateStoreError: Error, CustomStringConvertible, Sendable, Equatable
     case readOnly(path: String, needs: String)
     /// `forceUnlock` of a lock whose holder still runs on this host, without `force`.
     case holderAlive(path: String, holder: LockInfo)
+    /// A new state file could not be put in place (`operation` is the system call).
+    case cannotCreate(path: String, operation: String, detail: String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum StateStoreError: Error, CustomStringConvertible, Sendable, Equatable
         case .holderAlive(let path, let holder):
             return "refusing to force-unlock \(path): the lock holder, pid \(holder.pid) (operation \(holder.operation)), is still running on \(holder.host); "
                 + "releasing its lock would let another writer race it. Stop it first (kill \(holder.pid)), or run again with --force if you are sure"
+        case .cannotCreate(let path, let operation, let detail):
+            return "cannot create state file \(path): \(operation) failed (\(detail)); nothing was written there"
         case .unknownJournalStep(let applyID, let step):
             return "apply \(applyID) has no journal step \(step) to finish"
         }

@@ -30,6 +30,53 @@ import Testing
         }
     }
 
+    /// A new state appears whole: a reader (or a crash) between SQLite creating the file and
+    /// the schema's commit would otherwise find a 0-byte file, which `open` refuses as damaged.
+    @Test func aNewStateNeverExistsEmpty() throws {
+        try withTemporaryDirectory { dir in
+            let paths = (0..<40).map { dir.path("s\($0).db") }
+            let done = Atomic(false)
+            let emptySeen = Atomic(false)
+            let watcher = Thread {
+                while !done.value {
+                    for p in paths {
+                        var st = stat()
+                        if stat(p, &st) == 0, st.st_size == 0 { emptySeen.value = true }
+                    }
+                }
+            }
+            watcher.start()
+            for p in paths { try StateStore.open(path: p, federation: "fed", create: true).close() }
+            done.value = true
+            while !watcher.isFinished { usleep(1000) }
+            #expect(!emptySeen.value, "a state file was visible with 0 bytes while being created")
+            // Only the states themselves are left: no temporary files beside them.
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { !$0.hasSuffix(".db") }
+            #expect(left.isEmpty, "\(left)")
+            // Created private, like before.
+            #expect(PrivateFiles.mode(paths[0]) == 0o600)
+        }
+    }
+
+    @Test func twoCreatorsOfTheSameNewStateShareOneLineage() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.path("state.db")
+            let lineages = Atomic<[String]>([])
+            let group = DispatchGroup()
+            for _ in 0..<4 {
+                DispatchQueue.global().async(group: group) {
+                    if let store = try? StateStore.open(path: path, federation: "fed", create: true) {
+                        lineages.mutate { $0.append(store.lineage) }
+                        store.close()
+                    }
+                }
+            }
+            group.wait()
+            #expect(lineages.value.count == 4)
+            #expect(Set(lineages.value).count == 1)
+        }
+    }
+
     @Test func serialBumpsOnlyOnRealChange() throws {
         try withTemporaryDirectory { dir in
             let store = try StateStore.open(path: dir.path("state.db"), federation: "fed", create: true)

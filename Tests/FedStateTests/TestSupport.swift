@@ -57,3 +57,18 @@ func makePopulatedState(at path: String, count: Int) throws {
     }
     store.close()
 }
+
+/// A value shared between a test and the threads it starts.
+final class Atomic<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+
+    func mutate(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
+}

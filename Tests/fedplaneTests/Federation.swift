@@ -46,11 +46,13 @@ final class Federation {
         try Data(changed.utf8).write(to: spec)
     }
 
-    /// Runs a query on the state file with python3's sqlite3 (an independent reader).
+    /// Runs a query on the state file with python3's sqlite3 (an independent client). `mode=rw`:
+    /// a plain connect creates a missing file, and an empty file where fedplane is about to
+    /// create its state is refused as damaged.
     func sql(_ query: String) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], isolation_level=None); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", statePath, query]
+        p.arguments = ["python3", "-c", "import sqlite3,sys,urllib.parse; c=sqlite3.connect('file:'+urllib.parse.quote(sys.argv[1])+'?mode=rw', uri=True, isolation_level=None); print('\\n'.join('|'.join(map(str,r)) for r in c.execute(sys.argv[2])))", statePath, query]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
