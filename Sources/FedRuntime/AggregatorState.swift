@@ -56,8 +56,9 @@ public actor AggregatorState {
     private var updates: [String: Update] = [:]
     private var evaluations: [String: Evaluation] = [:]
     private var results: [Int: RoundResult] = [:]
-    /// The latest closed round's new global model (earlier ones are never asked for again: the
-    /// coordinator fetches a round's result before it opens the next round).
+    /// The latest closed round's new global model, kept until the next round closes when that
+    /// round opened from it (the coordinator fetches it while the next round runs), else until
+    /// the next round opens (earlier ones are never asked for again).
     private var latestResult: (round: Int, bytes: ByteBuffer, sha256: String?)?
     /// Bytes moved per participant in the open round (`RoundTraffic`).
     var traffic = RoundTraffic()
@@ -118,10 +119,11 @@ public actor AggregatorState {
         }
         // Checked (valid, finite) when the round that made it closed.
         let header = try latest.bytes.withUnsafeReadableBytes { try SafeTensors.header($0) }
-        begin(round: r, body: latest.bytes, header: header)
+        // Still served as round r − 1's result: the coordinator fetches it while round r runs.
+        begin(round: r, body: latest.bytes, header: header, keepingLatestResult: true)
     }
 
-    private func begin(round r: Int, body: ByteBuffer, header: SafeTensorsHeader) {
+    private func begin(round r: Int, body: ByteBuffer, header: SafeTensorsHeader, keepingLatestResult: Bool = false) {
         round = r
         global = body
         signature = ModelSignature(header)
@@ -129,8 +131,8 @@ public actor AggregatorState {
         updates = [:]
         evaluations = [:]
         traffic = RoundTraffic()
-        // The coordinator fetched the last result before opening this round: let it go.
-        latestResult = nil
+        // A round opened with a model sent to it: the coordinator has the last result already.
+        if !keepingLatestResult { latestResult = nil }
     }
 
     /// Refuses a caller that is not a participant of this run.

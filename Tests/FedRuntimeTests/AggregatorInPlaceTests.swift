@@ -54,6 +54,8 @@ import Testing
         await #expect { try await state.open(round: 3, fromResultSHA256: SHA256.hex(first)) } throws: { status($0) == 404 }
         try await state.open(round: 2, fromResultSHA256: SHA256.hex(first))
         #expect(try await state.globalModel(round: 2) == first)
+        // Round 1's result is still served while round 2 runs (the coordinator records it then).
+        #expect(try await state.result(round: 1) == first)
         // Round 2 runs from it exactly as from the model sent back: the same result.
         let sentBack = AggregatorState(participants: Material.participants)
         try await sentBack.open(round: 2, weights: first)
@@ -64,6 +66,8 @@ import Testing
             _ = try await s.close(round: 2, minParticipants: 3)
         }
         #expect(try await state.result(round: 2) == (try await sentBack.result(round: 2)))
+        // Once round 2 closed, only its result is kept.
+        await #expect { try await state.result(round: 1) } throws: { status($0) == 404 }
         // A restarted aggregator holds no result: the caller is told to send the model.
         await #expect { try await AggregatorState(participants: Material.participants).open(round: 3, fromResultSHA256: SHA256.hex(first)) } throws: { status($0) == 404 }
         // Round 2 is closed: it cannot be opened again from anything.

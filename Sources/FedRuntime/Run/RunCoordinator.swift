@@ -213,12 +213,26 @@ public struct RunCoordinator {
         // A stop request ends the run at a round boundary; whatever failed while the children
         // were being stopped (the aggregator gone mid-request) is the stop's doing.
         var committed = done
-        // The last result fetched from the aggregator and stored here (round, SHA-256).
+        // The last result the aggregator made (round, SHA-256): the next round opens from it.
         var held: (round: Int, sha256: String)?
+        // The last closed round, being fetched, stored and committed while the next one runs.
+        var pending: PendingRound?
         let trace = Tracer(role: "coordinator")
+        /// Waits for the pending round: its result becomes `global`, it counts as committed.
+        func settle() throws {
+            guard let p = pending else { return }
+            pending = nil
+            global = try p.wait()
+            committed = p.round
+        }
+        /// A stop request ends the run at a round boundary, after the closed round is recorded.
+        func stopAtBoundary() throws {
+            if Shutdown.signal != nil { try settle() }
+            try stopIfAsked(run: number, committed: committed, rounds: rounds, config: config)
+        }
         do {
             for r in (done + 1)...(rounds + 1) {
-                try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
+                try stopAtBoundary()
                 let evaluateOnly = r == rounds + 1
                 let started = Date()
                 var outcome: RoundOutcome!
@@ -228,10 +242,13 @@ public struct RunCoordinator {
                     do {
                         try aggregator.ensureRunning()
                         try trace.span("open", round: r) {
+                            // Regional aggregators are sent the model itself.
+                            if !tree.isFlat { try settle() }
                             // The aggregator still holding the model it made last round opens from
                             // it: the model does not travel back (27 MB each way at the seed's size).
                             if let held, held.round == r - 1, try client.open(round: r, fromResultSHA256: held.sha256) {
                             } else {
+                                try settle()
                                 try client.open(round: r, global: global)
                             }
                             try tree.open(round: r, global: global)
@@ -257,6 +274,8 @@ public struct RunCoordinator {
                         }
                         trace.record("tasks", round: r, start: tasksStarted, end: Tracer.now())
                         try outcome.requireComplete(minParticipants: spec.training.minParticipants)
+                        // Closing replaces the result the aggregator holds: the last one is recorded first.
+                        try settle()
                         result = try trace.span("close", round: r) {
                             // Regional aggregators first: each posts its round to the global one.
                             let standsFor = try tree.close(round: r, outcome: outcome, evaluateOnly: evaluateOnly)
@@ -265,14 +284,19 @@ public struct RunCoordinator {
                         }
                         break
                     } catch {
+                        // The last round could not be recorded: the run ends there (no restart
+                        // would bring its result back).
+                        if error is PendingRound.Unrecorded { throw error }
                         // A stop request ends the round where it is: it is not committed, and the
                         // next apply runs it again.
-                        try stopIfAsked(run: number, committed: r - 1, rounds: rounds, config: config)
+                        try stopAtBoundary()
                         // A dead or silent aggregator is restarted and the round run again from its
                         // opening global model; anything else ends the run (its rounds so far are kept).
                         let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
                         if (!aggregator.isAlive || unreachable) && attempt < Self.aggregatorRestarts {
                             attempt += 1
+                            // The restarted aggregator is sent the round's opening model.
+                            try settle()
                             progress("run \(number) round \(r): the aggregator stopped answering; restarting it (\(attempt)/\(Self.aggregatorRestarts)) and running the round again")
                             try aggregator.restart()
                             continue
@@ -282,46 +306,28 @@ public struct RunCoordinator {
                     }
                 }
                 for p in outcome.participants { if let c = p.cursor { cursors[p.participant] = c } }
-                let next = evaluateOnly ? global : try trace.span("result", round: r) { try client.result(round: r) }
-                let (previousID, nextID) = try trace.span("modelStore", round: r) { (try models.put(global), try models.put(next)) }
-                if !evaluateOnly {
-                    // What arrived is what the aggregator made (it hashed it), else nothing is recorded.
-                    if let made = result.resultSHA256, made != nextID {
-                        throw Failure(description: "run.\(number) round \(r): the model fetched from the aggregator hashes to \(nextID), but the aggregator made \(made); the round is not recorded and runs again on the next apply")
+                // The round's wall time ends at its close: its recording overlaps the next round.
+                let seconds = Date().timeIntervalSince(started)
+                let record = RoundRecording(
+                    run: number, round: r, evaluateOnly: evaluateOnly, entering: global, result: result, outcome: outcome,
+                    cursors: cursors, seconds: seconds, rounds: rounds, config: config, runDir: runDir)
+                if evaluateOnly {
+                    _ = try record.commit(client: client, models: models, store: store, trace: trace, progress: progress)
+                } else {
+                    pending = PendingRound(round: r) { [client, models, store, trace, progress] in
+                        try record.commit(client: client, models: models, store: store, trace: trace, progress: progress)
                     }
-                    held = (r, nextID)
-                }
-                let metrics = Self.metrics(result)
-                try trace.span("stateCommit", round: r) { try store.write { tx in
-                    // The queue moves on every task; the planned assignment (a resource) does not.
-                    for (participant, cursor) in cursors { _ = try tx.setCursor(participant: participant, to: cursor) }
-                    // The model that entered round r is measured now: record it with its metrics.
-                    _ = try tx.recordModel(ModelRecord(id: previousID, run: number, round: r - 1, configHash: config.configHash,
-                                                       sizeBytes: global.count, metrics: metrics.canonical, created: tx.now))
-                    try UsageRecorder.recordTraffic(tx, run: number, round: r, result.traffic)
-                    if !evaluateOnly {
-                        _ = try tx.recordRound(RoundRecord(run: number, round: r, participants: result.participants.count,
-                                                           loss: result.loss, accuracy: result.accuracy, precision: result.precision,
-                                                           recall: result.recall, f1: result.f1,
-                                                           durationSeconds: Date().timeIntervalSince(started), committed: tx.now,
-                                                           aggregation: config.hyperparameters.aggregation?.label ?? "fedavg"))
-                    }
-                } }
-                if !evaluateOnly { committed = r }
-                if !evaluateOnly {
-                    try trace.span("checkpoint", round: r) {
-                        var checkpoint = (try? Checkpoint.read(runDir)) ?? Checkpoint(round: 0, model: previousID)
-                        checkpoint.advance(to: r, model: nextID)
-                        try checkpoint.write(runDir)
-                    }
+                    held = result.resultSHA256.map { (r, $0) }
                 }
                 trace.record(evaluateOnly ? "finalEvaluation" : "round", round: r, start: started.timeIntervalSince1970, end: Tracer.now())
-                progress(Self.line(r: r, rounds: rounds, result: result, outcome: outcome, seconds: Date().timeIntervalSince(started), evaluateOnly: evaluateOnly,
-                                   aggregation: config.hyperparameters.aggregation?.label))
-                global = next
             }
-        } catch where Shutdown.signal != nil && !(error is Interrupted) {
-            try stopIfAsked(run: number, committed: committed, rounds: rounds, config: config)
+            try settle()
+        } catch {
+            // A round that closed is recorded whatever ended the run after it.
+            if !(error is PendingRound.Unrecorded) { try? settle() }
+            if Shutdown.signal != nil && !(error is Interrupted) {
+                try stopIfAsked(run: number, committed: committed, rounds: rounds, config: config)
+            }
             throw error
         }
         let finalID = SHA256.hex(global)
