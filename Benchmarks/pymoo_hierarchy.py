@@ -205,7 +205,9 @@ def run_mode(args):
     for seed in range(1, args.seeds + 1):
         problem = HierarchyProblem()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        result = minimize(problem, algorithm(), ("n_gen", args.generations), seed=seed, verbose=False)
+        # pymoo counts the initial population as generation 1; FedOptimize's `generations` are
+        # mating generations after it. n_gen + 1 gives both 100 + 300 × 100 evaluations.
+        result = minimize(problem, algorithm(), ("n_gen", args.generations + 1), seed=seed, verbose=False)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         pop = result.pop
         F, X, CV = pop.get("F"), pop.get("X"), pop.get("CV")
