@@ -44,6 +44,7 @@ enum HierarchyBench {
         }
         var pymoo: HierarchyPymoo?
         var pymooDir: String?
+        defer { if let pymooDir { try? FileManager.default.removeItem(atPath: pymooDir) } }
         if args.contains("--pymoo") {
             var side = HierarchyPymoo()
             side.python = BenchArgs.value("--python", in: args) ?? side.python
@@ -51,13 +52,12 @@ enum HierarchyBench {
             side.operators = BenchArgs.value("--operators", in: args) ?? side.operators
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-hierarchy-\(ProcessInfo.processInfo.processIdentifier)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            pymooDir = dir
             try HierarchyPymoo.write(file, to: dir + "/instance.json")
             // Refused before any timing: a comparison on a different function would mean nothing.
             try side.gate(problem, instancePath: dir + "/instance.json", in: dir)
             pymoo = side
-            pymooDir = dir
         }
-        defer { if let pymooDir { try? FileManager.default.removeItem(atPath: pymooDir) } }
 
         // (front, wall ms, CPU ms)
         func timed(_ p: Int, _ g: Int, _ seed: UInt64) -> ([[Double]], Double, Double) {
