@@ -60,14 +60,16 @@ enum HierarchyBench {
         }
 
         // (front, wall ms, CPU ms)
+        var evaluations: [Int] = []   // each timed run's, for the side-by-side budget line
         func timed(_ p: Int, _ g: Int, _ seed: UInt64) -> ([[Double]], Double, Double) {
-            let (front, cpu, wall) = OptimizerBench.measure {
-                problem.front(of: NSGA2(populationSize: p, generations: g, seed: seed).run(problem)).map(\.objectives)
-            }
-            return (front, wall * 1e3, cpu * 1e3)
+            let (result, cpu, wall) = OptimizerBench.measure { NSGA2(populationSize: p, generations: g, seed: seed).run(problem) }
+            evaluations.append(result.evaluations)
+            return (problem.front(of: result).map(\.objectives), wall * 1e3, cpu * 1e3)
         }
         var runs: [([[Double]], Double, Double)] = []
         for s in 1...seeds { runs.append(timed(population, generations, UInt64(s))) }
+        let swiftEvaluations = evaluations
+        var pymooEvaluations: [Int] = []
         var long: [([[Double]], Double, Double)] = []
         for s in 1...longSeeds { long.append(timed(longPopulation, longGenerations, UInt64(1000 + s))) }
         var pymooRuns: [([[Double]], Double, Double)] = []
@@ -75,6 +77,7 @@ enum HierarchyBench {
             for r in try pymoo.run(problem, instancePath: pymooDir + "/instance.json", seeds: seeds, population: population, generations: generations) {
                 // Distinct objective vectors, as `problem.front(of:)` gives ours.
                 var seen = Set<[Double]>()
+                pymooEvaluations.append(r.evaluations)
                 pymooRuns.append((r.front.filter { seen.insert($0).inserted }, r.wall_s * 1e3, r.cpu_s * 1e3))
             }
         }
@@ -115,6 +118,7 @@ enum HierarchyBench {
         print("\nside by side, \(population) × \(generations), seeds 1…\(seeds), median (min–max); load average \(loadAverage()):")
         print(column(runs, "FedOptimize NSGA-II"))
         print(column(pymooRuns, "pymoo 0.6.2 NSGA2 (\(pymoo.operators) operators)"))
+        print("  evaluations per run: FedOptimize \(Set(swiftEvaluations).sorted()), pymoo \(Set(pymooEvaluations).sorted())")
         print(String(format: "  CPU time ratio (median): %.0f×", OptimizerBench.median(pymooRuns.map(\.2)) / OptimizerBench.median(runs.map(\.2))))
     }
 
