@@ -12,11 +12,13 @@ import Foundation
 ///   swift run -c release fedplane-bench hierarchy [--spec F] [--population 100] [--generations 300]
 ///       [--seeds 5] [--long-population 200] [--long-generations 2000] [--long-seeds 2] [--objectives cost,latency,carbon]
 ///       [--export FILE] [--pymoo [--python python3] [--script Benchmarks/pymoo_hierarchy.py] [--operators integer|categorical]]
+///       [--gate-only]
 ///
 /// `--export FILE` writes the problem as data (`HierarchyInstanceFile` JSON) and stops. `--pymoo`
 /// exports it to a temporary file, checks that the script evaluates random gene vectors exactly
 /// as Swift does (else refuses), runs pymoo's NSGA-II with the same budget and seeds, and scores
 /// its fronts with the same normalisation against a reference front that includes them.
+/// `--gate-only` stops after that check (it needs only python3, not pymoo: the tests run it).
 enum HierarchyBench {
     static func run(_ args: [String]) throws {
         let path = BenchArgs.value("--spec", in: args) ?? "specs/continents-30.yaml"
@@ -45,7 +47,8 @@ enum HierarchyBench {
         var pymoo: HierarchyPymoo?
         var pymooDir: String?
         defer { if let pymooDir { try? FileManager.default.removeItem(atPath: pymooDir) } }
-        if args.contains("--pymoo") {
+        let gateOnly = args.contains("--gate-only")
+        if args.contains("--pymoo") || gateOnly {
             var side = HierarchyPymoo()
             side.python = BenchArgs.value("--python", in: args) ?? side.python
             side.script = BenchArgs.value("--script", in: args) ?? side.script
@@ -56,6 +59,7 @@ enum HierarchyBench {
             try HierarchyPymoo.write(file, to: dir + "/instance.json")
             // Refused before any timing: a comparison on a different function would mean nothing.
             try side.gate(problem, instancePath: dir + "/instance.json", in: dir)
+            if gateOnly { return }
             pymoo = side
         }
 
