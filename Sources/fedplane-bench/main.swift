@@ -6,6 +6,8 @@
 //   swift run -c release fedplane-bench quality [SEEDS]     (median hypervolumes of ZDT1-3 and DTLZ2)
 //   swift run -c release fedplane-bench hierarchy [--spec F] [--population P] [--generations G] [--seeds S]
 //                                                           (hierarchical placement: HV and coverage vs long runs)
+//   swift run -c release fedplane-bench hierarchy --objectives cost,latency,carbon --pymoo [--operators integer|categorical]
+//                                                           (the same, side by side with pymoo's NSGA-II on the exported problem)
 //   swift run -c release fedplane-bench rounds [--model-bytes N] [--participants P] [--rounds R] [--trainer-startup S] [--persistent]
 //                                                           (real rounds, phase by phase, with peak memory)
 import Foundation
