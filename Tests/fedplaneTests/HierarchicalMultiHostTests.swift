@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// `aggregator.topology: hierarchical` on ssh clouds (issue 16): three hospitals on their own
+/// hosts (network namespaces with their own sshd, `Testbed`); a and b share a location, so their
+/// regional aggregator runs on its own host (`aggregator.regionalHosts`), c sends to the global
+/// aggregator directly. The real `fedplane` binary plans, applies and destroys over SSH; the flat
+/// run of the same spec on the same hosts is the reference model.
+@Suite(.serialized) struct HierarchicalMultiHostTests {
+    static let hostNames = ["agg", "reg", "a1", "b1", "c1"]
+
+    static func spec(_ bed: Testbed, topology: String, regionalHosts: Bool = true) -> String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let memory = String(format: "%.1f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
+        let ssh = "{ provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path) } }"
+        let locations = ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1"]
+        var participants = ""
+        for h in ["a", "b", "c"] {
+            participants += """
+              - name: hospital-\(h)
+                cloud: site-\(h)
+                location: \(locations[h]!)
+                data: { path: /root/data/patients.csv, label: diagnosis }
+                minResources: { vcpu: 1, memoryGiB: 0.5, diskGiB: 0.1 }
+                vms:
+                  - { id: vm-001, host: \(bed["\(h)1"].address), vcpu: \(cores), memoryGiB: \(memory), diskGiB: 1 }
+
+            """
+        }
+        var hierarchy = ""
+        if topology == "hierarchical" {
+            hierarchy = "  topology: hierarchical\n" + (regionalHosts ? "  regionalHosts: { aws/us-east-1: \(bed["reg"].address) }\n" : "")
+        }
+        return """
+        apiVersion: fedplane/v1
+        kind: Federation
+        metadata: { name: quickstart }
+        policy: { allowPrivateAggregator: true }
+        clouds:
+          coordination: \(ssh)
+          site-a: \(ssh)
+          site-b: \(ssh)
+          site-c: \(ssh)
+        aggregator:
+          candidates: { clouds: [coordination] }
+          host: \(bed["agg"].address)
+          port: 7443
+          bind: 0.0.0.0
+        \(hierarchy)
+        participants:
+        \(participants)
+        training:
+          trainer: { builtin: logistic }
+          classes: [B, M]
+          features: 4
+          rounds: 3
+          epochs: 2
+          batchSize: 16
+          learningRate: 0.3
+          minParticipants: 2
+          retry: { attempts: 2, taskTimeout: 60s }
+          roundDeadline: 120s
+        """
+    }
+
+    /// Nothing of the federation on any host, and no aggregator process of it.
+    static func expectClean(_ bed: Testbed, sourceLocation: SourceLocation = #_sourceLocation) {
+        for name in hostNames {
+            let dir = bed[name].directory.appendingPathComponent(".fedplane/quickstart")
+            #expect(!FileManager.default.fileExists(atPath: dir.path), "\(name) still has \(dir.path)", sourceLocation: sourceLocation)
+        }
+        // The namespaces share one process table: look for this federation's aggregator binary.
+        let aggregators = bed.run(bed["agg"], "ps -eo args | grep '[.]/bin/fedplane-.* aggregator' || true")
+        #expect(aggregators.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(aggregators.stdout)", sourceLocation: sourceLocation)
+    }
+
+    @Test func aRegionalAggregatorOnItsOwnHostTrainsTheFlatModel() async throws { try await offPool { try Self().body() } }
+    func body() throws {
+        try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
+            for (i, h) in ["a", "b", "c"].enumerated() {
+                _ = try bed.place(MultiHostTests.data(hospital: i).csv, at: "data/patients.csv", on: bed["\(h)1"])
+            }
+            // Without a host for the chosen location group, plan says where to add one.
+            let missingText = Self.spec(bed, topology: "hierarchical", regionalHosts: false)
+            let missing = try Federation(missingText)
+            let refused = try missing.run(["plan", "--no-color"])
+            let line = missingText.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("topology: hierarchical") }! + 1
+            #expect(refused.status == 1, "\(refused.stdout)")
+            #expect(refused.stderr.contains("\(missing.spec.path):\(line):13: aggregator.topology: aggregator.regional.1 serves location aws/us-east-1 (hospital-a, hospital-b) on the ssh cloud coordination, which names no host for it: add aggregator.regionalHosts: { aws/us-east-1: <host> }"), "\(refused.stderr)")
+
+            let h = try Federation(Self.spec(bed, topology: "hierarchical"))
+            let plan = try h.run(["plan", "--no-color"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.contains("aggregator.regional.1 (coordination/local/local) serves hospital-a, hospital-b; direct to the global aggregator: hospital-c"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("      host = \"\(bed["reg"].address)\""), "\(plan.stdout)")
+
+            let applied = try h.run(["apply", "--auto-approve", "--no-color"])
+            #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+            #expect(applied.stderr.contains("round 3/3: 3 participants"), "\(applied.stderr)")
+            #expect(try h.sql("select status from runs") == "succeeded")
+            // The regional aggregator ran on its host, at the spec's port, with a certificate
+            // naming that host; the global one on its own.
+            let regionalLog = bed["reg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-1/aggregator.log")
+            #expect(FileManager.default.fileExists(atPath: regionalLog.path))
+            #expect(FileManager.default.fileExists(atPath: bed["agg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator/aggregator.log").path))
+            #expect(!FileManager.default.fileExists(atPath: bed["agg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-1").path))
+            #expect(try h.sql("select json_extract(attributes, '$.observed.endpoint') from resources where address='aggregator.regional.1'") == "https://\(bed["reg"].address):7443")
+            #expect(try h.sql("select json_extract(attributes, '$.observed.names') from resources where address='certificate.regional-1'").contains(bed["reg"].address))
+            // The key reached its host private.
+            let key = bed["reg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-1/tls/client.key").path
+            #expect((try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int) == 0o600)
+            // The global aggregator admitted the regional one and hospital-c only.
+            let global = try HierarchicalApplyTests.json(h.localRoot.appendingPathComponent("run/1/aggregator.json"))
+            #expect((global["participants"] as? [String]) == ["hospital-c", "regional:1"])
+
+            let again = try h.run(["plan", "--no-color", "--detailed-exitcode"])
+            #expect(again.status == 0 && again.stdout.contains("No changes."), "\(again.stdout)")
+            let model = try HierarchicalApplyTests.finalModel(h)
+            let query = "SELECT round || ':' || participants || ':' || printf('%.6f', accuracy) || ':' || printf('%.6f', loss) FROM rounds WHERE run=1 ORDER BY round"
+            let metrics = try h.sql(query)
+
+            let destroy = try h.run(["destroy", "--auto-approve", "--no-color"])
+            #expect(destroy.status == 0, "\(destroy.stdout)\n\(destroy.stderr)")
+            Self.expectClean(bed)
+
+            // The flat run of the same spec on the same hosts: the same global model.
+            let flat = try Federation(Self.spec(bed, topology: "flat"))
+            let flatApplied = try flat.run(["apply", "--auto-approve", "--no-color"])
+            #expect(flatApplied.status == 0, "\(flatApplied.stdout)\n\(flatApplied.stderr)")
+            let reference = try HierarchicalApplyTests.finalModel(flat)
+            #expect(model.keys == reference.keys && !model.isEmpty)
+            var worst: Float = 0
+            for (name, values) in model { for (x, y) in zip(values, reference[name]!) { worst = max(worst, abs(x - y)) } }
+            #expect(worst < 1e-5, "max abs diff \(worst)")
+            #expect(metrics == (try flat.sql(query)) && metrics.split(separator: "\n").count == 3, "\(metrics)")
+            _ = try flat.run(["destroy", "--auto-approve"])
+            Self.expectClean(bed)
+        }
+    }
+}
