@@ -7,15 +7,19 @@ import Testing
 /// aggregator directly. The real `fedplane` binary plans, applies and destroys over SSH; the flat
 /// run of the same spec on the same hosts is the reference model.
 @Suite(.serialized) struct HierarchicalMultiHostTests {
-    static let hostNames = ["agg", "reg", "a1", "b1", "c1"]
+    static let hostNames = ["agg", "reg", "a1", "b1", "c1", "d1"]
 
     static func spec(_ bed: Testbed, topology: String, regionalHosts: Bool = true) -> String {
+        spec(bed, topology: topology, hospitals: ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1"],
+             regionalHosts: regionalHosts ? "{ aws/us-east-1: \(bed["reg"].address) }" : nil, rounds: 3)
+    }
+
+    static func spec(_ bed: Testbed, topology: String, hospitals locations: [String: String], regionalHosts: String?, rounds: Int) -> String {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = String(format: "%.1f", Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824)
         let ssh = "{ provider: ssh, credentials: { file: \(bed.userKeyPath.path) }, ssh: { user: root, knownHosts: \(bed.knownHostsPath.path) } }"
-        let locations = ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1"]
         var participants = ""
-        for h in ["a", "b", "c"] {
+        for h in locations.keys.sorted() {
             participants += """
               - name: hospital-\(h)
                 cloud: site-\(h)
@@ -27,9 +31,10 @@ import Testing
 
             """
         }
+        let sites = locations.keys.sorted().map { "  site-\($0): \(ssh)" }.joined(separator: "\n")
         var hierarchy = ""
         if topology == "hierarchical" {
-            hierarchy = "  topology: hierarchical\n" + (regionalHosts ? "  regionalHosts: { aws/us-east-1: \(bed["reg"].address) }\n" : "")
+            hierarchy = "  topology: hierarchical\n" + (regionalHosts.map { "  regionalHosts: \($0)\n" } ?? "")
         }
         return """
         apiVersion: fedplane/v1
@@ -38,9 +43,7 @@ import Testing
         policy: { allowPrivateAggregator: true }
         clouds:
           coordination: \(ssh)
-          site-a: \(ssh)
-          site-b: \(ssh)
-          site-c: \(ssh)
+        \(sites)
         aggregator:
           candidates: { clouds: [coordination] }
           host: \(bed["agg"].address)
@@ -53,7 +56,7 @@ import Testing
           trainer: { builtin: logistic }
           classes: [B, M]
           features: 4
-          rounds: 3
+          rounds: \(rounds)
           epochs: 2
           batchSize: 16
           learningRate: 0.3
@@ -134,6 +137,47 @@ import Testing
             #expect(worst < 1e-5, "max abs diff \(worst)")
             #expect(metrics == (try flat.sql(query)) && metrics.split(separator: "\n").count == 3, "\(metrics)")
             _ = try flat.run(["destroy", "--auto-approve"])
+            Self.expectClean(bed)
+        }
+    }
+
+    @Test func regionalAggregatorsShareAHostOnDistinctPortsAndMoveWithTheSpec() async throws { try await offPool { try Self().sharedHostBody() } }
+    func sharedHostBody() throws {
+        try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
+            for (i, h) in ["a", "b", "c", "d"].enumerated() {
+                _ = try bed.place(MultiHostTests.data(hospital: i % 3).csv, at: "data/patients.csv", on: bed["\(h)1"])
+            }
+            let locations = ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1", "d": "aws/eu-west-1"]
+            let agg = bed["agg"].address, reg = bed["reg"].address
+            let f = try Federation(Self.spec(bed, topology: "hierarchical", hospitals: locations,
+                                             regionalHosts: "{ aws/us-east-1: \(agg), aws/eu-west-1: \(agg) }", rounds: 2))
+            // Both regional aggregators on the global aggregator's host: one port each.
+            let applied = try f.run(["apply", "--auto-approve", "--no-color"])
+            #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+            #expect(applied.stderr.contains("round 2/2: 4 participants"), "\(applied.stderr)")
+            let endpoints = "select address || ' ' || json_extract(attributes, '$.observed.endpoint') from resources where type='aggregator' order by address"
+            #expect(try f.sql(endpoints) == "aggregator.main https://\(agg):7443\naggregator.regional.1 https://\(agg):7444\naggregator.regional.2 https://\(agg):7445")
+            let home = bed["agg"].directory.appendingPathComponent(".fedplane/quickstart")
+            #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("aggregator-regional-2/aggregator.log").path))
+
+            // eu-west-1's regional aggregator moves to its own host: replaced, its certificate
+            // too (another address), its directory gone from the old host.
+            try f.editSpec { $0.replacingOccurrences(of: "aws/eu-west-1: \(agg) }", with: "aws/eu-west-1: \(reg) }") }
+            let plan = try f.run(["plan", "--no-color"])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stdout.contains("-/+ aggregator.regional.2") && plan.stdout.contains("-/+ certificate.regional-2"), "\(plan.stdout)")
+            #expect(!plan.stdout.contains("aggregator.regional.1\n"), "\(plan.stdout)")
+            let moved = try f.run(["apply", "--auto-approve", "--no-color"])
+            #expect(moved.status == 0, "\(moved.stdout)\n\(moved.stderr)")
+            #expect(try f.sql(endpoints) == "aggregator.main https://\(agg):7443\naggregator.regional.1 https://\(agg):7444\naggregator.regional.2 https://\(reg):7443")
+            #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("aggregator-regional-2").path))
+            #expect(FileManager.default.fileExists(atPath: bed["reg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-2/port").path))
+            #expect(try f.sql("select json_extract(attributes, '$.observed.names') from resources where address='certificate.regional-2'").contains(reg))
+            let again = try f.run(["plan", "--no-color", "--detailed-exitcode"])
+            #expect(again.status == 0 && again.stdout.contains("No changes."), "\(again.stdout)")
+
+            let destroy = try f.run(["destroy", "--auto-approve", "--no-color"])
+            #expect(destroy.status == 0, "\(destroy.stdout)\n\(destroy.stderr)")
             Self.expectClean(bed)
         }
     }

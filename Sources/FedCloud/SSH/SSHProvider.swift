@@ -267,8 +267,10 @@ public struct SSHProvider: Provider, VMProber {
         return try freePort(m, skipping: index)
     }
 
+    /// Found on its host, or on another aggregator host of the spec where an earlier spec put it
+    /// (then the plan sees its recorded host differ and replaces it).
     private func readRegional(_ address: String, name: String) throws(ProviderError) -> ObservedResource? {
-        for m in regionalCandidates(name) {
+        for m in regionalHosts(name) {
             let dir = regionalDirectory(m, name: name)
             let text: String
             do {
@@ -284,9 +286,9 @@ public struct SSHProvider: Provider, VMProber {
     }
 
     /// Stops it and removes its directory wherever it may be: its host now and the other
-    /// regional hosts (a spec that moved or dropped it no longer says where it ran).
+    /// aggregator hosts (a spec that moved or dropped it no longer says where it ran).
     private func deleteRegional(_ address: String, name: String) throws(ProviderError) {
-        for m in regionalCandidates(name) + otherRegionalHosts(name) {
+        for m in regionalHosts(name) {
             let dir = regionalDirectory(m, name: name)
             try perform(address, "stop the regional aggregator and remove \(dir) on \(m.host.label)") {
                 try m.host.stopGroup(pidFile: dir + "/aggregator.pid", grace: 5)
@@ -295,11 +297,11 @@ public struct SSHProvider: Provider, VMProber {
         }
     }
 
-    private func regionalCandidates(_ name: String) -> [Machine] { regionals[name].map { [$0] } ?? [] }
-
-    private func otherRegionalHosts(_ name: String) -> [Machine] {
-        var seen = Set(regionalCandidates(name).map(\.target.label)), out: [Machine] = []
-        for (_, m) in regionals.sorted(by: { $0.key < $1.key }) where seen.insert(m.target.label).inserted { out.append(m) }
+    /// Its host in the spec first, then every other aggregator host of this cloud, once each.
+    private func regionalHosts(_ name: String) -> [Machine] {
+        let all = (regionals[name].map { [$0] } ?? []) + regionals.sorted { $0.key < $1.key }.map(\.value) + (aggregator.map { [$0] } ?? [])
+        var seen = Set<String>(), out: [Machine] = []
+        for m in all where seen.insert(m.target.label).inserted { out.append(m) }
         return out
     }
 
