@@ -112,6 +112,17 @@ import Testing
             // The key reached its host private.
             let key = bed["reg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-1/tls/client.key").path
             #expect((try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int) == 0o600)
+            // It is the regional aggregator's own key, and it is nowhere in the state, the
+            // launch files or what fedplane printed.
+            let keyBody = try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            let ownKey = try String(contentsOf: h.dir.url.appendingPathComponent(".fedplane/quickstart-pki/regional-1.key"), encoding: .utf8)
+            #expect(!keyBody.isEmpty && ownKey.replacingOccurrences(of: "\n", with: "").contains(keyBody))
+            // Past the DER header every P-256 key shares: secret bytes only.
+            let secret = String(keyBody.dropFirst(12).prefix(32))
+            let needle = Data(secret.utf8)
+            let hits = Testbed.files(containing: needle, under: h.dir.url).hits.filter { !$0.path.contains("/quickstart-pki/") }
+            #expect(hits.isEmpty, "\(hits)")
+            #expect(!(plan.stdout + applied.stdout + applied.stderr).contains(secret))
             // The global aggregator admitted the regional one and hospital-c only.
             let global = try HierarchicalApplyTests.json(h.localRoot.appendingPathComponent("run/1/aggregator.json"))
             #expect((global["participants"] as? [String]) == ["hospital-c", "regional:1"])
