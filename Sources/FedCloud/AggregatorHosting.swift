@@ -42,7 +42,8 @@ extension SSHProvider: AggregatorHosting {
         // The host it was created on (recorded), when the spec still names that host.
         let recorded = observed["host"]?.stringValue
         guard let m = regionals[name].flatMap({ recorded == nil || $0.target.host == recorded ? $0 : nil })
-                ?? regionals.values.first(where: { $0.target.host == recorded }) else { return nil }
+                ?? regionals.values.first(where: { $0.target.host == recorded })
+                ?? aggregator.flatMap({ $0.target.host == recorded ? $0 : nil }) else { return nil }
         return AggregatorHost(machine: m, directory: observed["workdir"]?.stringValue ?? regionalDirectory(m, name: name),
                               federationDirectory: federationDirectory(m))
     }

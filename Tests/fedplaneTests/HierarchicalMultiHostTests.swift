@@ -72,9 +72,12 @@ import Testing
             let dir = bed[name].directory.appendingPathComponent(".fedplane/quickstart")
             #expect(!FileManager.default.fileExists(atPath: dir.path), "\(name) still has \(dir.path)", sourceLocation: sourceLocation)
         }
-        // The namespaces share one process table: look for this federation's aggregator binary.
-        let aggregators = bed.run(bed["agg"], "ps -eo args | grep '[.]/bin/fedplane-.* aggregator' || true")
-        #expect(aggregators.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(aggregators.stdout)", sourceLocation: sourceLocation)
+        // The namespaces share one process table with other tests' testbeds: look only in this
+        // testbed's hosts (their network namespaces) for fedplane's aggregator.
+        for name in hostNames {
+            let left = Testbed.processesOf(namespace: bed[name].namespace, matching: " aggregator --bind ")
+            #expect(left.isEmpty, "\(name) still runs an aggregator: \(left)", sourceLocation: sourceLocation)
+        }
     }
 
     @Test func aRegionalAggregatorOnItsOwnHostTrainsTheFlatModel() async throws { try await offPool { try Self().body() } }
@@ -96,6 +99,10 @@ import Testing
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(plan.stdout.contains("aggregator.regional.1 (coordination/local/local) serves hospital-a, hospital-b; direct to the global aggregator: hospital-c"), "\(plan.stdout)")
             #expect(plan.stdout.contains("      host = \"\(bed["reg"].address)\""), "\(plan.stdout)")
+
+            // auth verify logs in to the regional aggregator's host too.
+            let verify = try h.run(["auth", "verify"])
+            #expect(verify.status == 0 && verify.stdout.contains("coordination (ssh): verified — 2 hosts accepted the key"), "\(verify.stdout)\(verify.stderr)")
 
             let applied = try h.run(["apply", "--auto-approve", "--no-color"])
             #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
