@@ -159,7 +159,7 @@ import Testing
         }
     }
 
-    @Test func regionalAggregatorsShareAHostOnDistinctPortsAndMoveWithTheSpec() async throws { try await offPool { try Self().sharedHostBody() } }
+    @Test func regionalAggregatorsShareAHostOnDistinctPortsSurviveAKillAndMoveWithTheSpec() async throws { try await offPool { try Self().sharedHostBody() } }
     func sharedHostBody() throws {
         try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
             for (i, h) in ["a", "b", "c", "d"].enumerated() {
@@ -168,14 +168,26 @@ import Testing
             let locations = ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1", "d": "aws/eu-west-1"]
             let agg = bed["agg"].address, reg = bed["reg"].address
             let f = try Federation(Self.spec(bed, topology: "hierarchical", hospitals: locations,
-                                             regionalHosts: "{ aws/us-east-1: \(agg), aws/eu-west-1: \(agg) }", rounds: 2))
-            // Both regional aggregators on the global aggregator's host: one port each.
-            let applied = try f.run(["apply", "--auto-approve", "--no-color"])
-            #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
-            #expect(applied.stderr.contains("round 2/2: 4 participants"), "\(applied.stderr)")
+                                             regionalHosts: "{ aws/us-east-1: \(agg), aws/eu-west-1: \(agg) }", rounds: 3))
+            // Both regional aggregators on the global aggregator's host: one port each. Once
+            // round 1 is committed, regional aggregator 1 is killed on its host: the run
+            // restarts the aggregators there and every round still counts all four hospitals.
+            let home = bed["agg"].directory.appendingPathComponent(".fedplane/quickstart")
+            let (apply, _, errPipe) = try f.start(["apply", "--auto-approve", "--no-color"])
+            var waited = 0
+            while waited < 2400, apply.isRunning, (Int((try? f.sql("select count(*) from rounds")) ?? "") ?? 0) < 1 { usleep(50_000); waited += 1 }
+            let pidText = try String(contentsOf: home.appendingPathComponent("aggregator-regional-1/aggregator.pid"), encoding: .utf8)
+            let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(kill(-pid, SIGKILL) == 0)
+            let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            apply.waitUntilExit()
+            #expect(apply.terminationStatus == 0, "\(stderr)")
+            #expect(stderr.contains("restarting it"), "\(stderr)")
+            let rounds = try f.sql("select group_concat(round || ':' || participants) from (select * from rounds where run=1 order by round)")
+            #expect(rounds == "1:4,2:4,3:4", "\(stderr)")
+            #expect(try f.sql("select status from runs where run=1") == "succeeded")
             let endpoints = "select address || ' ' || json_extract(attributes, '$.observed.endpoint') from resources where type='aggregator' order by address"
             #expect(try f.sql(endpoints) == "aggregator.main https://\(agg):7443\naggregator.regional.1 https://\(agg):7444\naggregator.regional.2 https://\(agg):7445")
-            let home = bed["agg"].directory.appendingPathComponent(".fedplane/quickstart")
             #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("aggregator-regional-2/aggregator.log").path))
 
             // eu-west-1's regional aggregator moves to its own host: replaced, its certificate

@@ -116,6 +116,13 @@ struct AggregatorTree {
             throw HTTPUnreachable(description: "regional aggregator \(reg.name) is not running")
         }
         let delivered = Set(outcome.participants.filter { !$0.droppedOut }.map(\.participant))
+        // All its participants dropped out: ask the regional aggregator itself, since a killed one
+        // on a host whose init does not reap can still look alive by its pid (a zombie).
+        for reg in regionals where !reg.participants.contains(where: delivered.contains) {
+            do { _ = try reg.client.health() } catch {
+                throw HTTPUnreachable(description: "regional aggregator \(reg.name) does not answer: \(error)")
+            }
+        }
         var standsFor: [String: AggregatorState.RoundResult] = [:]
         for reg in regionals where reg.participants.contains(where: delivered.contains) {
             standsFor[Caller.regional(reg.name).contributorName!] = try reg.client.close(round: r, minParticipants: 1, evaluateOnly: evaluateOnly)
