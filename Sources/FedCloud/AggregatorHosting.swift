@@ -20,10 +20,31 @@ public protocol AggregatorHosting {
     /// The machine of the aggregator recorded with these observed attributes; nil when this
     /// provider's aggregator is not an SSH machine (or the record names none).
     func aggregatorHost(observed: JSONValue) -> AggregatorHost?
+    /// The same for any recorded aggregator: `aggregator.main` or a regional one
+    /// (`aggregator.regional.<n>`, hierarchical topology).
+    func aggregatorHost(address: String, observed: JSONValue) -> AggregatorHost?
+}
+
+extension AggregatorHosting {
+    /// Providers that host no regional aggregator know only the main one.
+    public func aggregatorHost(address: String, observed: JSONValue) -> AggregatorHost? {
+        address == "aggregator.main" ? aggregatorHost(observed: observed) : nil
+    }
 }
 
 extension SSHProvider: AggregatorHosting {
     public func aggregatorHost(observed: JSONValue) -> AggregatorHost? {
         aggregator.map { AggregatorHost(machine: $0, directory: aggregatorDirectory($0), federationDirectory: federationDirectory($0)) }
+    }
+
+    public func aggregatorHost(address: String, observed: JSONValue) -> AggregatorHost? {
+        guard let name = Self.regionalName(address) else { return aggregatorHost(observed: observed) }
+        // The host it was created on (recorded), when the spec still names that host.
+        let recorded = observed["host"]?.stringValue
+        guard let m = regionals[name].flatMap({ recorded == nil || $0.target.host == recorded ? $0 : nil })
+                ?? regionals.values.first(where: { $0.target.host == recorded })
+                ?? aggregator.flatMap({ $0.target.host == recorded ? $0 : nil }) else { return nil }
+        return AggregatorHost(machine: m, directory: observed["workdir"]?.stringValue ?? regionalDirectory(m, name: name),
+                              federationDirectory: federationDirectory(m))
     }
 }

@@ -68,10 +68,11 @@ public enum CertificatePlanning {
             (.coordinator, ["role": "client", "uri": .string(FederationIdentity.coordinator.uri(federation: federation)!)], ["ca.main"]),
         ]
         for r in placement.regional {
-            // Server toward its participants (local clouds only so far: loopback), client toward
-            // the global aggregator.
+            // Server toward its participants (at its host on an ssh cloud, else loopback on this
+            // machine), client toward the global aggregator.
             let id = FederationIdentity.regional(r.name)
-            leaves.append((id, ["role": "server+client", "addresses": .array(["127.0.0.1", "localhost"]), "uri": .string(id.uri(federation: federation)!)],
+            let addresses = (r.host.map { [$0] } ?? []) + ["127.0.0.1", "localhost"]
+            leaves.append((id, ["role": "server+client", "addresses": .array(addresses.map { .string($0) }), "uri": .string(id.uri(federation: federation)!)],
                            ["ca.main", r.address]))
         }
         for p in spec.participants {

@@ -90,11 +90,13 @@ public struct DesiredGraph: Sendable {
     /// replaces them.
     static func regionalAggregators(spec: Spec, placement: Placement) -> [DesiredResource] {
         placement.regional.map { r in
-            DesiredResource(address: r.address, kind: .aggregator, cloud: r.cloud, provider: ProviderFactory.instance(spec.cloud(named: r.cloud)),
-                            inputs: ["cloud": .string(r.cloud), "region": .string(r.region), "instanceType": .string(r.instanceType),
-                                     "participants": .array(r.participants.map { .string($0) }), "parent": "aggregator.main"],
-                            dependsOn: ["cloud.\(r.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
-                            note: "regional aggregator: serves \(r.participants.joined(separator: ", ")) and posts each round to aggregator.main")
+            var inputs: [String: JSONValue] = ["cloud": .string(r.cloud), "region": .string(r.region), "instanceType": .string(r.instanceType),
+                                               "participants": .array(r.participants.map { .string($0) }), "parent": "aggregator.main"]
+            // On an ssh cloud: its machine (another host is another aggregator).
+            if let host = r.host { inputs["host"] = .string(host) }
+            return DesiredResource(address: r.address, kind: .aggregator, cloud: r.cloud, provider: ProviderFactory.instance(spec.cloud(named: r.cloud)),
+                                   inputs: inputs, dependsOn: ["cloud.\(r.cloud)"], replaceOn: ["cloud", "region", "instanceType", "host"],
+                                   note: "regional aggregator: serves \(r.participants.joined(separator: ", ")) and posts each round to aggregator.main")
         }
     }
 

@@ -64,7 +64,23 @@ enum ProviderFactory {
         let service = spec.aggregator.service
         let hostsAggregator = spec.aggregator.candidates.clouds.contains(cloud.name)
         let aggregator = hostsAggregator ? service.host.map { machine(cloud, host: $0, port: nil, user: nil, workdir: nil, spec: spec) } : nil
-        return SSHProvider(cloud: cloud.name, federation: spec.metadata.name, machines: machines, minimums: minimums,
-                           aggregator: aggregator, aggregatorPort: service.port)
+        var provider = SSHProvider(cloud: cloud.name, federation: spec.metadata.name, machines: machines, minimums: minimums,
+                                   aggregator: aggregator, aggregatorPort: service.port)
+        if hostsAggregator { provider.regionals = regionalMachines(cloud, spec: spec) }
+        return provider
+    }
+
+    /// Hierarchical topology on an ssh cloud: each regional aggregator's host, by its name, as
+    /// the plan groups participants (`RegionalLayout.privateCloud`) and `aggregator.regionalHosts`
+    /// places the groups.
+    static func regionalMachines(_ cloud: CloudSpec, spec: Spec) -> [String: SSHProvider.Machine] {
+        guard spec.aggregator.topology == .hierarchical, !spec.aggregator.regionalHosts.isEmpty,
+              let global = Placement.onPrivateCloud(spec), global.cloud == cloud.name else { return [:] }
+        var out: [String: SSHProvider.Machine] = [:]
+        for r in RegionalLayout.privateCloud(spec, global: global).regional {
+            guard let location = r.location, let host = spec.aggregator.regionalHost(location: location) else { continue }
+            out[r.name] = machine(cloud, host: host, port: nil, user: nil, workdir: nil, spec: spec)
+        }
+        return out
     }
 }

@@ -8,13 +8,13 @@ import Foundation
 /// host the spec names on it is connected to once (key accepted, host key as recorded in the
 /// known_hosts file, or first-use trust when the spec allows it).
 enum SSHCloudCheck {
-    /// The distinct hosts of `cloud`: its participants' VMs and the aggregator host, when the
-    /// aggregator may be placed there.
+    /// The distinct hosts of `cloud`: its participants' VMs and the aggregator host (and the
+    /// regional aggregators' hosts), when the aggregator may be placed there.
     static func machines(_ cloud: CloudSpec, spec: Spec) -> [SSHProvider.Machine] {
         let provider = ProviderFactory.ssh(cloud, spec: spec)
         var seen = Set<String>(), out: [SSHProvider.Machine] = []
         let all = provider.machines.keys.sorted().flatMap { p in provider.machines[p]!.keys.sorted().map { provider.machines[p]![$0]! } }
-            + (provider.aggregator.map { [$0] } ?? [])
+            + (provider.aggregator.map { [$0] } ?? []) + provider.regionals.keys.sorted().map { provider.regionals[$0]! }
         for m in all where seen.insert(m.target.label).inserted { out.append(m) }
         return out
     }

@@ -24,11 +24,12 @@ extension Workspace {
     }
 
     /// The global aggregator and the regional ones: grouped by location on private clouds,
-    /// else the hierarchical optimizer's choice. Regional aggregators run on local clouds only
-    /// so far (an ssh cloud has one aggregator host; a public cloud's firewall would have to
-    /// admit the regional VMs at the global one).
+    /// else the hierarchical optimizer's choice. Regional aggregators run on local clouds (this
+    /// machine) and on ssh clouds (the host `aggregator.regionalHosts` gives their location);
+    /// not on aws yet: the global aggregator's security group would have to admit the regional
+    /// VMs, and each regional one its participants' networks.
     func placeHierarchy() throws -> Placement {
-        let placement: Placement
+        var placement: Placement
         if let global = Placement.onPrivateCloud(spec) {
             placement = RegionalLayout.privateCloud(spec, global: global)
         } else {
@@ -40,11 +41,28 @@ extension Workspace {
                 throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
             }
         }
-        let unsupported = placement.regional.filter { spec.cloud(named: $0.cloud)?.provider != .local }
-        if let r = unsupported.first {
-            throw PlanErrors([PlanError(mark: spec.aggregator.topologyMark ?? spec.aggregator.mark, path: "aggregator.topology",
-                                        message: "\(r.address) would run on cloud \(r.cloud) (\(spec.cloud(named: r.cloud)?.provider.rawValue ?? "?")), but regional aggregators are provisioned on local clouds only so far (use topology: flat there)")])
+        let mark = spec.aggregator.topologyMark ?? spec.aggregator.mark
+        var errors: [PlanError] = []
+        for i in placement.regional.indices {
+            let r = placement.regional[i]
+            switch spec.cloud(named: r.cloud)?.provider {
+            case .local?:
+                continue
+            case .ssh?:
+                // One host per location group, on the global aggregator's ssh cloud.
+                if let location = r.location, let host = spec.aggregator.regionalHost(location: location) {
+                    placement.regional[i].host = host
+                } else {
+                    let location = r.location ?? "?"
+                    errors.append(PlanError(mark: mark, path: "aggregator.topology",
+                                            message: "\(r.address) serves location \(location) (\(r.participants.joined(separator: ", "))) on the ssh cloud \(r.cloud), which names no host for it: add aggregator.regionalHosts: { \(location): <host> }"))
+                }
+            default:
+                errors.append(PlanError(mark: mark, path: "aggregator.topology",
+                                        message: "\(r.address) would run on cloud \(r.cloud) (\(spec.cloud(named: r.cloud)?.provider.rawValue ?? "?")), but regional aggregators are provisioned on local and ssh clouds only so far (use topology: flat there)"))
+            }
         }
+        if !errors.isEmpty { throw PlanErrors(errors) }
         return placement
     }
 }

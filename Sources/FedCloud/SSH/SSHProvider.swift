@@ -18,6 +18,9 @@ public struct SSHProvider: Provider, VMProber {
     public let aggregator: Machine?
     /// The aggregator's port (0: choose a free one on its host).
     public let aggregatorPort: Int
+    /// Hierarchical topology: each regional aggregator's host by its name (`1` for
+    /// `aggregator.regional.1`), from `aggregator.regionalHosts`.
+    public var regionals: [String: Machine] = [:]
 
     public var instance: String { "ssh.\(cloud)" }
 
@@ -54,6 +57,11 @@ public struct SSHProvider: Provider, VMProber {
     /// A participant's directory on one of its VMs.
     public func participantDirectory(_ m: Machine, participant: String) -> String { "\(federationDirectory(m))/\(participant)" }
     public func aggregatorDirectory(_ m: Machine) -> String { "\(federationDirectory(m))/aggregator" }
+    public func regionalDirectory(_ m: Machine, name: String) -> String { "\(federationDirectory(m))/aggregator-regional-\(name)" }
+    static let regionalPrefix = "aggregator.regional."
+    static func regionalName(_ address: String) -> String? {
+        address.hasPrefix(regionalPrefix) ? String(address.dropFirst(regionalPrefix.count)) : nil
+    }
 
     static func name(_ address: String) -> String { String(address.drop { $0 != "." }.dropFirst()) }
 
@@ -62,7 +70,9 @@ public struct SSHProvider: Provider, VMProber {
     public func create(_ request: ResourceRequest) throws(ProviderError) -> ObservedResource {
         switch request.kind {
         case .participant: return try prepareParticipant(request.address)
-        case .aggregator: return try prepareAggregator(request.address)
+        case .aggregator:
+            if let name = Self.regionalName(request.address) { return try prepareRegional(request.address, name: name) }
+            return try prepareAggregator(request.address)
         default: return logical(request.address)
         }
     }
@@ -81,6 +91,7 @@ public struct SSHProvider: Provider, VMProber {
             if !vms.isEmpty && unreachable.count == vms.count { return participantObserved(address, unreachable: unreachable) }
             return nil
         case .aggregator:
+            if let name = Self.regionalName(address) { return try readRegional(address, name: name) }
             guard let m = aggregator else { return nil }
             let dir = aggregatorDirectory(m)
             let text: String
@@ -110,6 +121,7 @@ public struct SSHProvider: Provider, VMProber {
                 }
             }
         case .aggregator:
+            if let name = Self.regionalName(address) { return try deleteRegional(address, name: name) }
             guard let m = aggregator else { return }
             let dir = aggregatorDirectory(m)
             try perform(address, "stop the aggregator and remove \(dir) on \(m.host.label)") {
@@ -215,26 +227,101 @@ public struct SSHProvider: Provider, VMProber {
         return aggregatorObserved(m, port: port)
     }
 
-    private func aggregatorObserved(_ m: Machine, port: Int) -> ObservedResource {
-        ObservedResource(providerID: "\(instance):aggregator.main", attributes: [
+    private func aggregatorObserved(_ m: Machine, port: Int, address: String = "aggregator.main", directory: String? = nil) -> ObservedResource {
+        ObservedResource(providerID: "\(instance):\(address)", attributes: [
             "host": .string(m.target.host), "port": .number(Double(port)), "endpoint": .string("https://\(Self.urlHost(m.target.host)):\(port)"),
-            "workdir": .string(aggregatorDirectory(m)), "ssh": .string(m.target.label),
+            "workdir": .string(directory ?? aggregatorDirectory(m)), "ssh": .string(m.target.label),
         ])
+    }
+
+    // MARK: Regional aggregators (hierarchical topology)
+
+    /// Its own directory on its host, with its port recorded there like the main aggregator's.
+    private func prepareRegional(_ address: String, name: String) throws(ProviderError) -> ObservedResource {
+        guard let m = regionals[name] else {
+            throw ProviderError(provider: instance, address: address, operation: "prepare the regional aggregator's host",
+                                message: "the spec names no host for \(address) on the ssh cloud \(cloud) (aggregator.regionalHosts)", retryable: false)
+        }
+        let dir = regionalDirectory(m, name: name)
+        var port = 0
+        try perform(address, "prepare \(dir) on \(m.host.label)") {
+            let wanted = try regionalPort(m, name: name)
+            let existing = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
+            if let p = Int(existing.trimmingCharacters(in: .whitespacesAndNewlines)), aggregatorPort == 0 || p == wanted {
+                port = p
+                return
+            }
+            port = wanted
+            try m.host.run("umask 077 && mkdir -p \(Shell.quote(dir)) && echo \(port) > \(Shell.quote(dir + "/port"))", "prepare the regional aggregator's directory")
+        }
+        return aggregatorObserved(m, port: port, address: address, directory: dir)
+    }
+
+    /// The spec's port, moved up by one for each aggregator of this federation before it on the
+    /// same host (the main one, then regional ones by name), so two never share a port; with
+    /// port 0, the next free port after theirs.
+    private func regionalPort(_ m: Machine, name: String) throws -> Int {
+        let sameHost = regionals.filter { $0.value.target.host == m.target.host }.keys.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }
+        let index = (sameHost.firstIndex(of: name) ?? 0) + (aggregator?.target.host == m.target.host ? 1 : 0)
+        if aggregatorPort != 0 { return aggregatorPort + index }
+        return try freePort(m, skipping: index)
+    }
+
+    /// Found on its host, or on another aggregator host of the spec where an earlier spec put it
+    /// (then the plan sees its recorded host differ and replaces it).
+    private func readRegional(_ address: String, name: String) throws(ProviderError) -> ObservedResource? {
+        for m in regionalHosts(name) {
+            let dir = regionalDirectory(m, name: name)
+            let text: String
+            do {
+                text = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
+            } catch {
+                throw ProviderError(provider: instance, address: address, operation: "read \(dir) on \(m.host.label)", message: error.message, retryable: error.retryable)
+            }
+            if let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return aggregatorObserved(m, port: port, address: address, directory: dir)
+            }
+        }
+        return nil
+    }
+
+    /// Stops it and removes its directory wherever it may be: its host now and the other
+    /// aggregator hosts (a spec that moved or dropped it no longer says where it ran).
+    private func deleteRegional(_ address: String, name: String) throws(ProviderError) {
+        for m in regionalHosts(name) {
+            let dir = regionalDirectory(m, name: name)
+            try perform(address, "stop the regional aggregator and remove \(dir) on \(m.host.label)") {
+                try m.host.stopGroup(pidFile: dir + "/aggregator.pid", grace: 5)
+                try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
+            }
+        }
+    }
+
+    /// Its host in the spec first, then every other aggregator host of this cloud, once each.
+    private func regionalHosts(_ name: String) -> [Machine] {
+        let all = (regionals[name].map { [$0] } ?? []) + regionals.sorted { $0.key < $1.key }.map(\.value) + (aggregator.map { [$0] } ?? [])
+        var seen = Set<String>(), out: [Machine] = []
+        for m in all where seen.insert(m.target.label).inserted { out.append(m) }
+        return out
     }
 
     static func urlHost(_ h: String) -> String { h.contains(":") ? "[\(h)]" : h }
 
     /// A port nothing listens on at the host, picked from a range by the federation's name so
     /// that it stays the same across applies (read from /proc: no tool needed on the host).
-    private func freePort(_ m: Machine) throws -> Int {
+    private func freePort(_ m: Machine, skipping: Int = 0) throws -> Int {
         let out = try m.host.run("cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR>1 && $4==\"0A\" {split($2,a,\":\"); print a[2]}'", "list listening ports")
         let busy = Set(out.split(separator: "\n").compactMap { Int($0, radix: 16) })
         var h: UInt32 = 2166136261
         for b in federation.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
         let start = 20000 + Int(h % 10000)
+        var skip = skipping
         for i in 0..<10000 {
             let p = 20000 + (start - 20000 + i) % 10000
-            if !busy.contains(p) { return p }
+            if !busy.contains(p) {
+                if skip == 0 { return p }
+                skip -= 1
+            }
         }
         throw HostError(.failed, host: m.host.label, operation: "choose a port", message: "no free port in 20000–29999")
     }

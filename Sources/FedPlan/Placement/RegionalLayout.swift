@@ -12,6 +12,10 @@ public struct RegionalAggregator: Sendable, Equatable {
     public var instanceType: String
     /// Sorted.
     public var participants: [String]
+    /// The participants' shared `location` (private clouds group by it).
+    public var location: String? = nil
+    /// The machine it runs on, on an ssh cloud (`aggregator.regionalHosts[location]`).
+    public var host: String? = nil
 
     public var address: String { "aggregator.regional.\(name)" }
     /// `cloud/region/type`, as the main aggregator's identity.
@@ -43,6 +47,8 @@ enum RegionalLayout {
             .prefix(spec.aggregator.maxRegional)
         var p = global
         p.regional = named(chosen.map { (cloud: global.cloud, region: global.region, instanceType: global.instanceType, participants: $0.value) })
+        let location = Dictionary(spec.participants.map { ($0.name, $0.location) }, uniquingKeysWith: { a, _ in a })
+        for i in p.regional.indices { p.regional[i].location = location[p.regional[i].participants[0]] }
         p.summary.note += "; " + describe(p.regional, spec: spec, rule: "hierarchical: participants grouped by location (private clouds, no prices to optimise)")
         p.summary.regional = summaries(p.regional)
         return p

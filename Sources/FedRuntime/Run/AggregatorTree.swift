@@ -1,3 +1,4 @@
+import FedCloud
 import FedDigest
 import FedHTTP
 import FedOrchestrate
@@ -25,9 +26,12 @@ struct AggregatorTree {
     var isFlat: Bool { regionals.isEmpty }
 
     /// Reads the regional aggregators from `snapshot` and writes each one's launch file (0600)
-    /// into `runDir`; nothing is started yet.
+    /// into `runDir`; nothing is started yet. `hosting` says, from a row's address, provider and
+    /// observed attributes, whether its aggregator runs on a machine reached over SSH (then it is
+    /// started there, binding `remoteBind`), else it is a process on this machine.
     init(snapshot: StateSnapshot, pki: FederationPKI, run: Int, federation: String, runDir: URL,
-         parentEndpoint: String, coordinator: ClientTLS, bind: String) throws {
+         parentEndpoint: String, coordinator: ClientTLS, bind: String,
+         remoteBind: String = "0.0.0.0", hosting: (_ address: String, _ provider: String, _ observed: JSONValue) -> AggregatorHost? = { _, _, _ in nil }) throws {
         let rows = snapshot.resources.filter { $0.address.hasPrefix("aggregator.regional.") && $0.type == "aggregator" }
         var out: [Regional] = []
         let coordinatorPin = try RunCredentials.pin(pki, .coordinator, run: run)
@@ -51,9 +55,16 @@ struct AggregatorTree {
             let file = runDir.appendingPathComponent("aggregator-regional-\(name).json")
             try launch.write(to: file.path)
             let endpoint = observed["endpoint"]?.stringValue ?? "https://127.0.0.1:\(Int(port))"
+            // On an ssh cloud's host (its launch, certificate and key go there), else here.
+            let handle: any AggregatorHandle
+            if let remote = hosting(row.address, row.provider, observed) {
+                handle = RemoteAggregator(machine: remote.machine, directory: remote.directory, federationDirectory: remote.federationDirectory,
+                                          port: Int(port), bind: remoteBind, launch: launch)
+            } else {
+                handle = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: file, bind: bind)
+            }
             out.append(Regional(name: name, participants: participants, endpoint: endpoint,
-                                client: AggregatorClient(base: endpoint, tls: coordinator),
-                                handle: AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: file, bind: bind)))
+                                client: AggregatorClient(base: endpoint, tls: coordinator), handle: handle))
         }
         regionals = out
     }
@@ -105,6 +116,13 @@ struct AggregatorTree {
             throw HTTPUnreachable(description: "regional aggregator \(reg.name) is not running")
         }
         let delivered = Set(outcome.participants.filter { !$0.droppedOut }.map(\.participant))
+        // All its participants dropped out: ask the regional aggregator itself, since a killed one
+        // on a host whose init does not reap can still look alive by its pid (a zombie).
+        for reg in regionals where !reg.participants.contains(where: delivered.contains) {
+            do { _ = try reg.client.health() } catch {
+                throw HTTPUnreachable(description: "regional aggregator \(reg.name) does not answer: \(error)")
+            }
+        }
         var standsFor: [String: AggregatorState.RoundResult] = [:]
         for reg in regionals where reg.participants.contains(where: delivered.contains) {
             standsFor[Caller.regional(reg.name).contributorName!] = try reg.client.close(round: r, minParticipants: 1, evaluateOnly: evaluateOnly)

@@ -1,4 +1,5 @@
 import FedCloud
+import FedHTTP
 import FedHost
 import FedProcess
 import Foundation
@@ -47,6 +48,18 @@ final class RemoteAggregator: AggregatorHandle {
             try host.put(URL(fileURLWithPath: tls.certificateFile), to: "\(directory)/tls/server.pem")
             try host.put(URL(fileURLWithPath: tls.keyFile), to: "\(directory)/tls/server.key")
             remote.tls = ServerTLS(caFile: "tls/ca.pem", certificateFile: "tls/server.pem", keyFile: "tls/server.key")
+        }
+        // A regional aggregator's certificate toward its parent (hierarchical topology).
+        if let link = launch.parent, let tls = link.tls {
+            try host.put(URL(fileURLWithPath: tls.caFile), to: "\(directory)/tls/parent-ca.pem")
+            var shipped = ClientTLS(caFile: "tls/parent-ca.pem", certificateFile: nil, keyFile: nil)
+            if let c = tls.certificateFile, let k = tls.keyFile {
+                try host.put(URL(fileURLWithPath: c), to: "\(directory)/tls/client.pem")
+                try host.put(URL(fileURLWithPath: k), to: "\(directory)/tls/client.key")
+                shipped.certificateFile = "tls/client.pem"
+                shipped.keyFile = "tls/client.key"
+            }
+            remote.parent?.tls = shipped
         }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]

@@ -155,8 +155,12 @@ public struct RunCoordinator {
         let endpoint = credentials.endpoint
         let launchFile = runDir.appendingPathComponent("aggregator.json")
         // Regional aggregators (hierarchical topology), if the state has any: see AggregatorTree.
+        let providers = environment.providers
         let tree = try AggregatorTree(snapshot: snapshot, pki: environment.pki, run: number, federation: config.federation, runDir: runDir,
-                                      parentEndpoint: endpoint, coordinator: credentials.coordinator, bind: spec.aggregator.service.bind ?? "127.0.0.1")
+                                      parentEndpoint: endpoint, coordinator: credentials.coordinator, bind: spec.aggregator.service.bind ?? "127.0.0.1",
+                                      remoteBind: spec.aggregator.service.bind ?? "0.0.0.0") { address, provider, observed in
+            (providers.provider(provider) as? any AggregatorHosting)?.aggregatorHost(address: address, observed: observed)
+        }
         var launch = try tree.global(credentials.launch, pki: environment.pki, run: number)
         launch.aggregation = config.hyperparameters.aggregation
         try launch.write(to: launchFile.path)

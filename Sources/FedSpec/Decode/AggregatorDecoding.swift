@@ -1,6 +1,6 @@
 extension SpecDecoder {
     func decodeAggregator(_ f: Field) -> AggregatorSpec? {
-        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer", "host", "port", "bind", "objectives", "topology", "maxRegional"]) else { return nil }
+        guard let m = f.mapping(["candidates", "requirements", "weights", "optimizer", "host", "port", "bind", "objectives", "topology", "maxRegional", "regionalHosts"]) else { return nil }
         var a = Self.placeholderAggregator(f.mark)
         if let c = m.required("candidates").flatMap(decodeCandidates) { a.candidates = c }
         if let r = m["requirements"].flatMap(decodeRequirements) { a.requirements = r }
@@ -30,7 +30,43 @@ extension SpecDecoder {
             if p > 65535 { pf.error("expected a TCP port (1–65535, or 0 for any free port), got \(pf.got)") } else { a.service.port = p }
         }
         if let b = m["bind"]?.text() { a.service.bind = b }
+        if let rf = m["regionalHosts"] {
+            a.regionalHosts = decodeRegionalHosts(rf)
+            a.regionalHostsMark = m.keyMark("regionalHosts") ?? rf.mark
+        }
         return a
+    }
+
+    /// `regionalHosts: { <location>: <host> }`; which locations and clouds make sense is the
+    /// validator's job (it sees the participants and providers).
+    private func decodeRegionalHosts(_ f: Field) -> [AggregatorSpec.RegionalHost] {
+        guard case .mapping(let pairs) = f.node.kind else {
+            f.error("expected a mapping of participant locations to hosts (e.g. { aws/us-east-1: 10.0.0.5 }), got \(f.got)")
+            return []
+        }
+        var out: [AggregatorSpec.RegionalHost] = []
+        for p in pairs {
+            guard let location = p.key.scalar else { continue }
+            let hf = Field(node: p.value, path: f.path.appending(location), ctx: ctx)
+            guard let host = hf.text() else { continue }
+            if !Self.isHostAddress(host) {
+                hf.error("expected a host name or IP address for the regional aggregator of location \(location), got \(hf.got)")
+                continue
+            }
+            out.append(.init(location: location, host: host, locationMark: p.key.mark, hostMark: p.value.mark))
+        }
+        return out
+    }
+
+    /// A DNS name (letters, digits, `-`, `.`), an IPv4 address or an IPv6 address.
+    static func isHostAddress(_ s: String) -> Bool {
+        guard !s.isEmpty, s.count <= 253 else { return false }
+        if s.contains(":") { return s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } && s.filter({ $0 == ":" }).count >= 2 }
+        let labels = s.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { l in
+            !l.isEmpty && l.count <= 63 && l.first != "-" && l.last != "-"
+                && l.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
+        }
     }
 
     private func decodeCandidates(_ f: Field) -> AggregatorSpec.Candidates? {

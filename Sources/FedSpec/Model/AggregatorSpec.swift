@@ -10,6 +10,27 @@ public struct AggregatorSpec: Sendable {
     /// At most this many regional aggregators (hierarchical only).
     public var maxRegional: Int = Self.defaultMaxRegional
     public var topologyMark: SourceMark? = nil
+    /// Hierarchical on an ssh cloud: the host each location group's regional aggregator runs on
+    /// (`aggregator.regionalHosts: { <location>: <host> }`, same SSH settings as `host`).
+    public var regionalHosts: [RegionalHost] = []
+    public var regionalHostsMark: SourceMark? = nil
+
+    public struct RegionalHost: Sendable, Hashable {
+        public var location: String
+        public var host: String
+        public var locationMark: SourceMark
+        public var hostMark: SourceMark
+
+        public init(location: String, host: String, locationMark: SourceMark, hostMark: SourceMark) {
+            self.location = location
+            self.host = host
+            self.locationMark = locationMark
+            self.hostMark = hostMark
+        }
+    }
+
+    /// The regional aggregator host for the participants of `location`, if the spec gives one.
+    public func regionalHost(location: String) -> String? { regionalHosts.first { $0.location == location }?.host }
 
     public static let defaultMaxRegional = 3
 

@@ -11,6 +11,7 @@ struct SpecValidator {
         trustBoundary()
         limits()
         hosts()
+        regionalHosts()
         publicAggregatorNetworks()
         participantData()
         if let knownRegions { regions(knownRegions) }
@@ -97,6 +98,29 @@ struct SpecValidator {
         if !sshCandidates.isEmpty && spec.aggregator.service.host == nil {
             ctx.error(spec.aggregator.mark, SpecPath.root.appending("aggregator").appending("host"),
                       "the aggregator may be placed on the ssh cloud \(sshCandidates[0]): give aggregator.host, the machine it runs on")
+        }
+    }
+
+    /// `aggregator.regionalHosts` places hierarchical regional aggregators on hosts of the global
+    /// aggregator's ssh cloud, one per participant location: anywhere else it would be ignored.
+    private func regionalHosts() {
+        let a = spec.aggregator
+        guard !a.regionalHosts.isEmpty || a.regionalHostsMark != nil else { return }
+        let path = SpecPath.root.appending("aggregator").appending("regionalHosts")
+        if a.topology != .hierarchical {
+            ctx.error(a.regionalHostsMark, path, "regionalHosts applies to topology: hierarchical (regional aggregators); add it or drop regionalHosts")
+            return
+        }
+        let known = a.candidates.clouds.filter { !ctx.unknownProvider.contains($0) }.compactMap { spec.cloud(named: $0) }
+        if let other = known.first(where: { $0.provider != .ssh }) {
+            ctx.error(a.regionalHostsMark, path, "regionalHosts names hosts of an ssh cloud, but the aggregator may be placed on \(other.name) (\(other.provider.rawValue)); list only ssh clouds in aggregator.candidates.clouds or drop regionalHosts")
+            return
+        }
+        let locations = Set(spec.participants.map(\.location))
+        for r in a.regionalHosts where !locations.contains(r.location) {
+            let known = locations.sorted()
+            ctx.error(r.locationMark, path.appending(r.location),
+                      "no participant has location \"\(r.location)\"\(Suggestion.hint(for: r.location, in: known)); regional aggregators serve the participants of one location (\(known.joined(separator: ", ")))")
         }
     }
 
