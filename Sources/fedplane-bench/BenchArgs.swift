@@ -19,20 +19,27 @@ enum BenchArgs {
         return String(format: "median %.2f ms (min %.2f, max %.2f, n %d)", median, s.first ?? 0, s.last ?? 0, s.count)
     }
 
-    /// Runs a Python side of a side-by-side benchmark, echoes its output, and returns the
-    /// `key=number` fields of its last line starting with `prefix` (e.g. `NUMPY flower_ms=…`).
-    static func pythonReport(_ arguments: [String], prefix: String, failure: String) throws -> [String: Double] {
+    /// Runs a script through /usr/bin/env and returns its standard output (its standard error
+    /// goes to ours, so progress shows while it runs); a non-zero exit throws `failure`.
+    static func runPython(_ arguments: [String], failure: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("\(failure) (exit status \(process.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Runs a Python side of a side-by-side benchmark, echoes its output, and returns the
+    /// `key=number` fields of its last line starting with `prefix` (e.g. `NUMPY flower_ms=…`).
+    static func pythonReport(_ arguments: [String], prefix: String, failure: String) throws -> [String: Double] {
+        let output = try runPython(arguments, failure: failure)
         print(output, terminator: "")
-        guard process.terminationStatus == 0,
-              let line = output.split(separator: "\n").last(where: { $0.hasPrefix(prefix + " ") }) else { throw BenchError(failure) }
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix(prefix + " ") }) else { throw BenchError(failure) }
         var fields: [String: Double] = [:]
         for pair in line.split(separator: " ").dropFirst() {
             let parts = pair.split(separator: "=", maxSplits: 1)

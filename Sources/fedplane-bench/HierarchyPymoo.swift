@@ -46,7 +46,7 @@ struct HierarchyPymoo {
         let genomes = (0..<Self.gateGenomes).map { _ in problem.variables.map { Double(rng.nextInt(below: Int($0.upper) + 1)) } }
         let path = dir + "/genomes.json"
         try JSONEncoder().encode(genomes.map { $0.map { Int($0) } }).write(to: URL(fileURLWithPath: path))
-        let output = try Self.runPython([python, script, "evaluate", instancePath, path], failure: "the evaluate mode of \(script) failed")
+        let output = try BenchArgs.runPython([python, script, "evaluate", instancePath, path], failure: "the evaluate mode of \(script) failed")
         let theirs = try JSONDecoder().decode(Evaluations.self, from: Data(output.utf8))
         guard theirs.objectives.count == genomes.count, theirs.violations.count == genomes.count else {
             throw BenchError("\(script) evaluated \(theirs.objectives.count) of \(genomes.count) gene vectors: comparison refused")
@@ -65,7 +65,7 @@ struct HierarchyPymoo {
     /// objectives pymoo reported.
     func run(_ problem: HierarchicalPlacementProblem, instancePath: String, seeds: Int, population: Int, generations: Int) throws -> [Run] {
         print("  running \(script) with \(python): pymoo NSGA-II \(population) × \(generations), \(operators) operators, seeds 1…\(seeds) (seconds per run)…")
-        let output = try Self.runPython([python, script, "run", instancePath, "--seeds", String(seeds), "--population", String(population),
+        let output = try BenchArgs.runPython([python, script, "run", instancePath, "--seeds", String(seeds), "--population", String(population),
                                          "--generations", String(generations), "--operators", operators],
                                         failure: "\(script) failed (pip install pymoo==0.6.2)")
         var runs: [Run] = []
@@ -86,20 +86,5 @@ struct HierarchyPymoo {
             }
         }
         return runs
-    }
-
-    /// Runs a script through /usr/bin/env and returns its standard output (its standard error
-    /// goes to ours, so progress shows while it runs).
-    static func runPython(_ arguments: [String], failure: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("\(failure) (exit status \(process.terminationStatus))") }
-        return String(decoding: data, as: UTF8.self)
     }
 }
