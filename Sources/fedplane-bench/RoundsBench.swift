@@ -10,7 +10,7 @@ import Foundation
 /// tiny model (the quick start's size) runs first as the yardstick.
 ///
 ///     fedplane-bench rounds [--model-bytes 26900000] [--participants 3] [--rounds 6]
-///                           [--trainer-startup S] [--persistent] [--no-tiny]
+///                           [--trainer-startup S] [--persistent] [--no-tiny] [--overlap-recording 0|1]
 enum RoundsBench {
     struct Options {
         var modelBytes = 26_900_000
@@ -18,6 +18,8 @@ enum RoundsBench {
         var rounds = 6
         var trainerStartup = 0.0
         var persistent = false
+        /// FEDPLANE_RECORD_OVERLAP for the apply: record a round while the next one runs (1, the default) or before it opens (0).
+        var overlapRecording: String?
     }
 
     static func run(_ args: [String]) throws {
@@ -27,6 +29,7 @@ enum RoundsBench {
         if let v = BenchArgs.value("--rounds", in: args).flatMap(Int.init) { o.rounds = v }
         if let v = BenchArgs.value("--trainer-startup", in: args).flatMap(Double.init) { o.trainerStartup = v }
         o.persistent = args.contains("--persistent")
+        o.overlapRecording = BenchArgs.value("--overlap-recording", in: args)
         var runs: [(String, Result)] = []
         if !args.contains("--no-tiny") {
             var tiny = o
@@ -95,6 +98,7 @@ enum RoundsBench {
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["FEDPLANE_TRACE"] = traceDir.path
+        if let overlap = o.overlapRecording { env["FEDPLANE_RECORD_OVERLAP"] = overlap }
         p.environment = env
         let err = Pipe()
         p.standardError = err
