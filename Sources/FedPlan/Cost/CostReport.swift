@@ -47,6 +47,14 @@ public struct CostReport {
         }
         row("egress total (volume)", p?.egressGB, c.hasTraffic ? c.egressGB : nil, Self.volume, missing: "not measured")
         row("egress cost", p?.egressUSD, c.hasTraffic ? c.egressUSD : nil, money, missing: c.egressUsdPerGB == nil ? "no price" : "not measured")
+        // A hierarchical run's regional aggregators: the prediction prices the global aggregator only.
+        for r in c.regionals {
+            let priceMissing = r.usdPerHour == nil ? "no price" : "—"
+            rows.append(["\(r.aggregator) VM-hours", "not predicted", r.hours.map { Self.number($0) + " h" } ?? "—", ""])
+            rows.append(["\(r.aggregator) compute", "not predicted", r.computeUSD.map { money($0) } ?? priceMissing, ""])
+            rows.append(["hop \(r.contributor) ↔ global (volume)", "not predicted", Self.volume(r.hopGB), ""])
+            rows.append(["hop \(r.contributor) ↔ global cost", "not predicted", r.hopUSD.map { money($0) } ?? (r.egressUsdPerGB == nil ? "no price" : "—"), ""])
+        }
         row("total cost", p?.totalUSD, c.hasTraffic ? c.totalUSD : nil, money, missing: c.usdPerHour == nil || c.egressUsdPerGB == nil ? "no price" : "—")
         out += "\n" + Self.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n\n"
         var notes: [String] = []
@@ -55,6 +63,15 @@ public struct CostReport {
         }
         for u in c.participants {
             notes.append("\(u.participant): \(Self.bytes(u.bytesUp)) up (its updates), \(Self.bytes(u.bytesDown)) down (global models)")
+        }
+        for r in c.regionals {
+            notes.append("\(r.aggregator) (\(r.cloud) / \(r.region) / \(r.instanceType)) serves \(r.participants.joined(separator: ", ")): " +
+                         "\(Self.bytes(r.hopBytesUp)) up (its round results to the global aggregator), \(Self.bytes(r.hopBytesDown)) down (global models)" +
+                         (r.usdPerHour == nil ? "; no catalog price" : "") +
+                         (r.openSessions > 0 ? "; \(r.openSessions) session(s) with no recorded stop, not counted" : ""))
+        }
+        if !c.regionals.isEmpty {
+            notes.append("hierarchical run: participants' bytes are priced at their own aggregator's region; the total includes the regional aggregators and the hop, which the prediction does not")
         }
         if !c.hasTraffic { notes.append("no bytes were recorded for this run (a Flower run, or a fedplane before traffic was measured)") }
         if c.openSessions > 0 {
@@ -146,9 +163,13 @@ public struct CostReport {
     static func actual(_ c: RunCost) -> JSONValue {
         let rate = c.egressUsdPerGB
         let participants: [JSONValue] = c.participants.map { u in
-            let o: [String: JSONValue] = ["participant": .string(u.participant), "bytes_up": .number(Double(u.bytesUp)),
+            var o: [String: JSONValue] = ["participant": .string(u.participant), "bytes_up": .number(Double(u.bytesUp)),
                                           "bytes_down": .number(Double(u.bytesDown)), "egress_gb": .number(u.gb),
                                           "egress_usd": value(rate.map { $0 * u.gb })]
+            if !c.regionals.isEmpty {
+                o["egress_usd"] = value(c.egressRate(of: u.participant).map { $0 * u.gb })
+                o["aggregator"] = .string(c.regionals.first { $0.participants.contains(u.participant) }?.aggregator ?? "aggregator.main")
+            }
             return .object(o)
         }
         var o: [String: JSONValue] = ["duration_seconds": value(c.aggregatorSeconds), "aggregator_hours": value(c.aggregatorHours)]
@@ -161,6 +182,29 @@ public struct CostReport {
         o["egress_usd"] = c.hasTraffic ? value(c.egressUSD) : .null
         o["total_usd"] = c.hasTraffic ? value(c.totalUSD) : .null
         o["participants"] = .array(participants)
+        if !c.regionals.isEmpty {
+            o["regional_aggregators"] = .array(c.regionals.map(regional))
+            o["regional_compute_usd"] = value(c.regionalComputeUSD)
+            o["hop_egress_gb"] = .number(c.hopGB)
+            o["hop_egress_usd"] = value(c.hopUSD)
+        }
+        return .object(o)
+    }
+
+    static func regional(_ r: RunCost.RegionalUse) -> JSONValue {
+        var o: [String: JSONValue] = ["aggregator": .string(r.aggregator), "cloud": .string(r.cloud), "provider": .string(r.provider),
+                                      "region": .string(r.region), "instance_type": .string(r.instanceType)]
+        o["usd_per_hour"] = value(r.usdPerHour)
+        o["egress_usd_per_gb"] = value(r.egressUsdPerGB)
+        o["participants"] = .array(r.participants.map { .string($0) })
+        o["duration_seconds"] = value(r.seconds)
+        o["aggregator_hours"] = value(r.hours)
+        o["open_sessions"] = .number(Double(r.openSessions))
+        o["compute_usd"] = value(r.computeUSD)
+        o["hop_bytes_up"] = .number(Double(r.hopBytesUp))
+        o["hop_bytes_down"] = .number(Double(r.hopBytesDown))
+        o["hop_egress_gb"] = .number(r.hopGB)
+        o["hop_egress_usd"] = value(r.hopUSD)
         return .object(o)
     }
 }
