@@ -74,5 +74,28 @@ import Testing
         #expect(actual["hop_egress_usd"]?.numberValue.map { abs($0 - 4 * west) < 1e-12 } == true)
         guard case .array(let ps)? = actual["participants"] else { Issue.record("no participants"); return }
         #expect(ps.first { $0["participant"]?.stringValue == served }?["aggregator"]?.stringValue == "aggregator.regional.1")
+
+        // A hierarchical plan's prediction counts the regional aggregator and both hops, and reads back.
+        let placed = CostPrediction.RegionalPlacement(aggregator: "aggregator.regional.1", cloud: "aws", region: "eu-west-1",
+                                                      instanceType: "m5.large", participants: [served])
+        let hier = CostPrediction.make(spec: spec, catalog: catalog, cloud: "aws", region: "us-east-1", instanceType: "m5.large",
+                                       measured: nil, regionals: [placed])
+        #expect(CostPrediction(document: try JSONValue.parse(hier.document.canonical)) == hier)
+        #expect(prediction.document["regional"] == nil, "a flat prediction's document is unchanged")
+        let perGB = prediction.participants[0].egressGB
+        #expect(hier.regionals.count == 1 && abs(hier.hopGB - perGB) < 1e-12 && abs(hier.hopUSD! - perGB * west) < 1e-12)
+        #expect(abs(hier.egressUSD! - perGB * (2 * east + west)) < 1e-12)
+        #expect(abs(hier.regionalComputeUSD! - westPrice * 5) < 1e-12)
+        #expect(abs(hier.totalUSD! - (0.096 * 5 + westPrice * 5 + perGB * (2 * east + west) + perGB * west)) < 1e-12)
+        var predicted = c
+        predicted.prediction = hier
+        let text = CostReport(runs: [predicted], catalog: catalog).human
+        #expect(!text.contains("not predicted") && text.contains("as the prediction does"), "\(text)")
+        guard case .array(let runs2)? = CostReport(runs: [predicted], catalog: catalog).json["runs"],
+              case .array(let predictedRegionals)? = runs2.first?["predicted"]?["regional_aggregators"] else {
+            Issue.record("no predicted regional aggregators")
+            return
+        }
+        #expect(predictedRegionals.first?["hop_egress_gb"]?.numberValue == perGB)
     }
 }

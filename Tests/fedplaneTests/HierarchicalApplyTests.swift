@@ -107,6 +107,9 @@ import Testing
             #expect(((r["hop_bytes_up"] as? Double) ?? 0) > 0 && ((r["hop_bytes_down"] as? Double) ?? 0) > 0 && ((r["duration_seconds"] as? Double) ?? 0) > 0, "\(r)")
         }
         #expect((actual?["participants"] as? [[String: Any]])?.count == 5, "\(cost.stdout)")
+        // The prediction made when the run started counted both regional aggregators and their hop.
+        let predictedRegionals = (costRuns?.first?["predicted"] as? [String: Any])?["regional_aggregators"] as? [[String: Any]]
+        #expect(predictedRegionals?.map { $0["aggregator"] as? String } == ["aggregator.regional.1", "aggregator.regional.2"], "\(cost.stdout)")
         let costText = try h.run(["cost"])
         #expect(costText.stdout.contains("aggregator.regional.2 VM-hours") && costText.stdout.contains("hop regional:1 ↔ global (volume)"), "\(costText.stdout)")
 

@@ -47,13 +47,20 @@ public struct CostReport {
         }
         row("egress total (volume)", p?.egressGB, c.hasTraffic ? c.egressGB : nil, Self.volume, missing: "not measured")
         row("egress cost", p?.egressUSD, c.hasTraffic ? c.egressUSD : nil, money, missing: c.egressUsdPerGB == nil ? "no price" : "not measured")
-        // A hierarchical run's regional aggregators: the prediction prices the global aggregator only.
+        // A hierarchical run's regional aggregators and their hop to the global one, next to
+        // what the plan predicted for each (runs predicted before fedplane priced them: none).
         for r in c.regionals {
+            let q = p?.regionals.first { $0.aggregator == r.aggregator }
+            let none = q == nil ? "not predicted" : "no price"
             let priceMissing = r.usdPerHour == nil ? "no price" : "—"
-            rows.append(["\(r.aggregator) VM-hours", "not predicted", r.hours.map { Self.number($0) + " h" } ?? "—", ""])
-            rows.append(["\(r.aggregator) compute", "not predicted", r.computeUSD.map { money($0) } ?? priceMissing, ""])
-            rows.append(["hop \(r.contributor) ↔ global (volume)", "not predicted", Self.volume(r.hopGB), ""])
-            rows.append(["hop \(r.contributor) ↔ global cost", "not predicted", r.hopUSD.map { money($0) } ?? (r.egressUsdPerGB == nil ? "no price" : "—"), ""])
+            let egressMissing = r.egressUsdPerGB == nil ? "no price" : "—"
+            func add(_ name: String, _ predicted: Double?, _ actual: Double?, _ show: (Double) -> String, missing: String) {
+                rows.append([name, predicted.map(show) ?? none, actual.map(show) ?? missing, Self.difference(predicted, actual)])
+            }
+            add("\(r.aggregator) VM-hours", q.flatMap { _ in p?.duration.hours }, r.hours, { Self.number($0) + " h" }, missing: "—")
+            add("\(r.aggregator) compute", q.flatMap { p?.computeUSD(of: $0) }, r.computeUSD, { money($0) }, missing: priceMissing)
+            add("hop \(r.contributor) ↔ global (volume)", q?.hopGB, r.hopGB, Self.volume, missing: "—")
+            add("hop \(r.contributor) ↔ global cost", q?.hopUSD, r.hopUSD, { money($0) }, missing: egressMissing)
         }
         row("total cost", p?.totalUSD, c.hasTraffic ? c.totalUSD : nil, money, missing: c.usdPerHour == nil || c.egressUsdPerGB == nil ? "no price" : "—")
         out += "\n" + Self.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n\n"
@@ -71,7 +78,8 @@ public struct CostReport {
                          (r.openSessions > 0 ? "; \(r.openSessions) session(s) with no recorded stop, not counted" : ""))
         }
         if !c.regionals.isEmpty {
-            notes.append("hierarchical run: participants' bytes are priced at their own aggregator's region; the total includes the regional aggregators and the hop, which the prediction does not")
+            notes.append("hierarchical run: participants' bytes are priced at their own aggregator's region; the total includes the regional aggregators and the hop" +
+                         (p.map { $0.regionals.isEmpty ? ", which this run's prediction does not" : ", as the prediction does" } ?? ""))
         }
         if !c.hasTraffic { notes.append("no bytes were recorded for this run (a Flower run, or a fedplane before traffic was measured)") }
         if c.openSessions > 0 {
@@ -157,6 +165,23 @@ public struct CostReport {
         o["catalog_version"] = .string(p.catalogVersion)
         o["currency"] = .string(p.currency)
         o["participants"] = .array(participants)
+        if !p.regionals.isEmpty {
+            o["regional_aggregators"] = .array(p.regionals.map { r in
+                var q: [String: JSONValue] = ["aggregator": .string(r.aggregator), "cloud": .string(r.cloud), "provider": .string(r.provider),
+                                              "region": .string(r.region), "instance_type": .string(r.instanceType)]
+                q["usd_per_hour"] = value(r.usdPerHour)
+                q["egress_usd_per_gb"] = value(r.egressUsdPerGB)
+                q["participants"] = .array(r.participants.map { .string($0) })
+                q["aggregator_hours"] = .number(p.duration.hours)
+                q["compute_usd"] = value(p.computeUSD(of: r))
+                q["hop_egress_gb"] = .number(r.hopGB)
+                q["hop_egress_usd"] = value(r.hopUSD)
+                return .object(q)
+            })
+            o["regional_compute_usd"] = value(p.regionalComputeUSD)
+            o["hop_egress_gb"] = .number(p.hopGB)
+            o["hop_egress_usd"] = value(p.hopUSD)
+        }
         return .object(o)
     }
 
