@@ -143,7 +143,11 @@ struct AggregatorTree {
         var out = result
         out.participants = result.participants.flatMap { standsFor[$0]?.participants ?? [$0] }.sorted()
         out.traffic = result.traffic.map { rows in
-            rows.flatMap { row in standsFor[row.participant].map { $0.traffic ?? [] } ?? [row] }
+            // A regional aggregator the global one counted no bytes from (the evaluation pass: its
+            // evaluation is not an update) still stood for its participants' downloads.
+            let counted = Set(rows.map(\.participant))
+            return rows.flatMap { row in standsFor[row.participant].map { $0.traffic ?? [] } ?? [row] }
+                + standsFor.keys.sorted().filter { !counted.contains($0) }.flatMap { standsFor[$0]?.traffic ?? [] }
         }
         return out
     }
