@@ -110,6 +110,7 @@ enum PostgresSchema {
     /// runs them all at creation, an older one the ones it lacks when it is opened.
     static let steps: [Schema.Migration] = [
         Schema.Migration(version: 5, sql: UsageSchema.postgres),
+        Schema.Migration(version: 6, sql: UsageSchema.regionalPostgres),
     ]
 
     /// Runs the steps above `version` and records the new version (inside the caller's transaction).

@@ -18,6 +18,7 @@ enum Schema {
         Migration(version: 3, sql: version3),
         Migration(version: 4, sql: version4),
         Migration(version: 5, sql: version5),
+        Migration(version: 6, sql: version6),
     ]
 
     /// Identity, managed resources, the apply journal and the writer lock.
@@ -137,4 +138,5 @@ enum Schema {
 
     /// What runs used and what was predicted for them (`fedplane cost`; see `UsageRecords`).
     static let version5 = UsageSchema.sqlite
+    static let version6 = UsageSchema.regionalSQLite
 }

@@ -30,6 +30,8 @@ public enum StateCopy {
                                                       ("bytes_down", .int)]),
         ("aggregator_sessions", "run, started_at", [("run", .int), ("started_at", .text), ("stopped_at", .text)]),
         ("run_predictions", "run", [("run", .int), ("prediction", .text), ("created_at", .text)]),
+        ("regional_aggregator_sessions", "run, aggregator, started_at", [("run", .int), ("aggregator", .text), ("started_at", .text),
+                                                                        ("stopped_at", .text)]),
     ]
 
     /// What was copied: rows per table and the digest both sides agree on.

@@ -25,11 +25,14 @@ public struct AggregatorSession: Sendable, Equatable {
     public var run: Int
     public var started: Date
     public var stopped: Date?
+    /// Its address: `aggregator.main`, or `aggregator.regional.<n>` of a hierarchical run.
+    public var aggregator: String
 
-    public init(run: Int, started: Date, stopped: Date? = nil) {
+    public init(run: Int, started: Date, stopped: Date? = nil, aggregator: String = "aggregator.main") {
         self.run = run
         self.started = started
         self.stopped = stopped
+        self.aggregator = aggregator
     }
 
     public var seconds: Double? { stopped.map { max(0, $0.timeIntervalSince(started)) } }
@@ -53,6 +56,8 @@ public struct PredictionRecord: Sendable, Equatable {
 public protocol StateUsage: Sendable {
     func traffic(run: Int) throws -> [TrafficRecord]
     func aggregatorSessions(run: Int) throws -> [AggregatorSession]
+    /// The regional aggregators' sessions (hierarchical runs; empty for a flat one).
+    func regionalAggregatorSessions(run: Int) throws -> [AggregatorSession]
     func prediction(run: Int) throws -> PredictionRecord?
 }
 
@@ -83,6 +88,24 @@ extension StateTransaction {
                          [.int(run), .text(Timestamp.string(started)), .text(Timestamp.string(stopped))])
     }
 
+    /// The regional aggregator at `aggregator` started for `run` at `started`.
+    @discardableResult
+    public func startRegionalAggregatorSession(run: Int, aggregator: String, at started: Date) throws -> Bool {
+        try recordChange(
+            """
+            INSERT INTO regional_aggregator_sessions (run, aggregator, started_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT (run, aggregator, started_at) DO NOTHING
+            """,
+            [.int(run), .text(aggregator), .text(Timestamp.string(started))])
+    }
+
+    /// The regional aggregator's session that started at `started` ended at `stopped`.
+    @discardableResult
+    public func stopRegionalAggregatorSession(run: Int, aggregator: String, startedAt started: Date, at stopped: Date) throws -> Bool {
+        try recordChange("UPDATE regional_aggregator_sessions SET stopped_at = ?4 WHERE run = ?1 AND aggregator = ?2 AND started_at = ?3",
+                         [.int(run), .text(aggregator), .text(Timestamp.string(started)), .text(Timestamp.string(stopped))])
+    }
+
     /// Records the prediction for a run once: the first start's prediction stands (a resumed run
     /// is compared with what was predicted when it began).
     @discardableResult
@@ -106,6 +129,14 @@ extension StateQueries {
         }
     }
 
+    static func regionalAggregatorSessions(_ db: any SQLConnection, run: Int) throws -> [AggregatorSession] {
+        try db.rows("SELECT run, aggregator, started_at, stopped_at FROM regional_aggregator_sessions WHERE run = ?1 ORDER BY aggregator, started_at",
+                    [.int(run)]) {
+            AggregatorSession(run: $0.int(0), started: Timestamp.date($0.text(2)), stopped: $0.optionalText(3).map(Timestamp.date),
+                              aggregator: $0.text(1))
+        }
+    }
+
     static func prediction(_ db: any SQLConnection, run: Int) throws -> PredictionRecord? {
         try db.first("SELECT run, prediction, created_at FROM run_predictions WHERE run = ?1", [.int(run)]) {
             PredictionRecord(run: $0.int(0), document: $0.text(1), created: Timestamp.date($0.text(2)))
@@ -118,6 +149,9 @@ extension StateStore: StateUsage {
     public func aggregatorSessions(run: Int) throws -> [AggregatorSession] {
         try withDatabase { try StateQueries.aggregatorSessions($0, run: run) }
     }
+    public func regionalAggregatorSessions(run: Int) throws -> [AggregatorSession] {
+        try withDatabase { try StateQueries.regionalAggregatorSessions($0, run: run) }
+    }
     public func prediction(run: Int) throws -> PredictionRecord? { try withDatabase { try StateQueries.prediction($0, run: run) } }
 }
 
@@ -125,6 +159,9 @@ extension PostgresStateStore: StateUsage {
     public func traffic(run: Int) throws -> [TrafficRecord] { try withConnection { try StateQueries.traffic($0, run: run) } }
     public func aggregatorSessions(run: Int) throws -> [AggregatorSession] {
         try withConnection { try StateQueries.aggregatorSessions($0, run: run) }
+    }
+    public func regionalAggregatorSessions(run: Int) throws -> [AggregatorSession] {
+        try withConnection { try StateQueries.regionalAggregatorSessions($0, run: run) }
     }
     public func prediction(run: Int) throws -> PredictionRecord? { try withConnection { try StateQueries.prediction($0, run: run) } }
 }

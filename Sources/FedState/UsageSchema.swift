@@ -52,4 +52,27 @@ enum UsageSchema {
             created_at TEXT   NOT NULL
         );
         """
+
+    /// Schema version 6: each regional aggregator's running stretches for a run
+    /// (`aggregator.regional.<n>` of a hierarchical federation), apart from `aggregator_sessions`
+    /// so a flat run's records, and what reads them, stay as they were.
+    static let regionalSQLite = """
+        CREATE TABLE regional_aggregator_sessions (
+            run        INTEGER NOT NULL REFERENCES runs (run) ON DELETE CASCADE,
+            aggregator TEXT    NOT NULL,
+            started_at TEXT    NOT NULL,
+            stopped_at TEXT,
+            PRIMARY KEY (run, aggregator, started_at)
+        );
+        """
+
+    static let regionalPostgres = """
+        CREATE TABLE regional_aggregator_sessions (
+            run        BIGINT NOT NULL REFERENCES runs (run) ON DELETE CASCADE,
+            aggregator TEXT   NOT NULL,
+            started_at TEXT   NOT NULL,
+            stopped_at TEXT,
+            PRIMARY KEY (run, aggregator, started_at)
+        );
+        """
 }

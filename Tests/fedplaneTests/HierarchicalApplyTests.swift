@@ -72,10 +72,47 @@ import Testing
         let metrics = try h.sql(query)
         #expect(metrics == (try flat.sql(query)) && metrics.split(separator: "\n").count == 3, "\(metrics)")
         // Bytes are recorded per participant (as its regional aggregator counted them), the same
-        // participants as the flat run's, never under a regional aggregator's name.
-        let traffic = "SELECT round || ':' || participant || ':' || (bytes_up > 0) || ':' || (bytes_down > 0) FROM round_traffic WHERE run=1 AND round <= 3 ORDER BY round, participant"
+        // participants as the flat run's; the regional → global hop is kept apart under `regional:<n>`.
+        let traffic = "SELECT round || ':' || participant || ':' || (bytes_up > 0) || ':' || (bytes_down > 0) FROM round_traffic WHERE run=1 AND participant NOT LIKE 'regional:%' ORDER BY round, participant"
         let recorded = try h.sql(traffic)
-        #expect(recorded == (try flat.sql(traffic)) && recorded.split(separator: "\n").count == 15 && !recorded.contains("regional"), "\(recorded)")
+        // 3 rounds and the evaluation pass (downloads only, also of the regionally served participants).
+        #expect(recorded == (try flat.sql(traffic)) && recorded.split(separator: "\n").count == 20 && !recorded.contains("regional"), "\(recorded)")
+        #expect(try flat.sql("SELECT count(*) FROM round_traffic WHERE participant LIKE 'regional:%'") == "0")
+        // The hop: each regional aggregator, each round, sent one round result up and was sent the
+        // global model that entered the round (the model's size, as a participant's are).
+        let hop = try h.sql("""
+            SELECT t.round, t.participant, t.bytes_up, t.bytes_down, m.size_bytes FROM round_traffic t
+            JOIN models m ON m.run = t.run AND m.round = t.round - 1 WHERE t.run = 1 AND t.round <= 3 AND t.participant LIKE 'regional:%'
+            ORDER BY t.round, t.participant
+            """).split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        #expect(hop.map { $0[1] } == ["regional:1", "regional:2", "regional:1", "regional:2", "regional:1", "regional:2"], "\(hop)")
+        for r in hop {
+            let (up, down, size) = (Int(r[2])!, Int(r[3])!, Int(r[4])!)
+            #expect(size > 0 && down == size && up > size / 2 && up < size * 2, "\(r)")
+        }
+        // One session per regional aggregator, closed, as long as the global aggregator's.
+        let sessions = try h.sql("""
+            SELECT r.aggregator || ':' || (r.stopped_at IS NOT NULL) || ':' || (r.started_at = a.started_at AND r.stopped_at = a.stopped_at)
+            FROM regional_aggregator_sessions r JOIN aggregator_sessions a ON a.run = r.run WHERE r.run = 1 ORDER BY r.aggregator
+            """)
+        #expect(sessions == "aggregator.regional.1:1:1\naggregator.regional.2:1:1", "\(sessions)")
+        // `cost --json` shows them (local clouds: no prices, volumes and time).
+        let cost = try h.run(["cost", "--json"])
+        #expect(cost.status == 0, "\(cost.stderr)")
+        let costRuns = (try JSONSerialization.jsonObject(with: Data(cost.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]]
+        let actual = costRuns?.first?["actual"] as? [String: Any]
+        let regionalUse = try #require(actual?["regional_aggregators"] as? [[String: Any]], "\(cost.stdout)")
+        #expect(regionalUse.map { $0["aggregator"] as? String } == ["aggregator.regional.1", "aggregator.regional.2"])
+        #expect(regionalUse.map { $0["participants"] as? [String] } == [["hospital-a", "hospital-d"], ["hospital-b", "hospital-e"]])
+        for r in regionalUse {
+            #expect(((r["hop_bytes_up"] as? Double) ?? 0) > 0 && ((r["hop_bytes_down"] as? Double) ?? 0) > 0 && ((r["duration_seconds"] as? Double) ?? 0) > 0, "\(r)")
+        }
+        #expect((actual?["participants"] as? [[String: Any]])?.count == 5, "\(cost.stdout)")
+        // The prediction made when the run started counted both regional aggregators and their hop.
+        let predictedRegionals = (costRuns?.first?["predicted"] as? [String: Any])?["regional_aggregators"] as? [[String: Any]]
+        #expect(predictedRegionals?.map { $0["aggregator"] as? String } == ["aggregator.regional.1", "aggregator.regional.2"], "\(cost.stdout)")
+        let costText = try h.run(["cost"])
+        #expect(costText.stdout.contains("aggregator.regional.2 VM-hours") && costText.stdout.contains("hop regional:1 ↔ global (volume)"), "\(costText.stdout)")
 
         // hospital-d moves to eu-west-1: one group of three is left (b, d, e; named 1 by its first
         // member): regional aggregator 1 changes members in place, 2 and its certificate go.

@@ -47,6 +47,21 @@ public struct CostReport {
         }
         row("egress total (volume)", p?.egressGB, c.hasTraffic ? c.egressGB : nil, Self.volume, missing: "not measured")
         row("egress cost", p?.egressUSD, c.hasTraffic ? c.egressUSD : nil, money, missing: c.egressUsdPerGB == nil ? "no price" : "not measured")
+        // A hierarchical run's regional aggregators and their hop to the global one, next to
+        // what the plan predicted for each (runs predicted before fedplane priced them: none).
+        for r in c.regionals {
+            let q = p?.regionals.first { $0.aggregator == r.aggregator }
+            let none = q == nil ? "not predicted" : "no price"
+            let priceMissing = r.usdPerHour == nil ? "no price" : "—"
+            let egressMissing = r.egressUsdPerGB == nil ? "no price" : "—"
+            func add(_ name: String, _ predicted: Double?, _ actual: Double?, _ show: (Double) -> String, missing: String) {
+                rows.append([name, predicted.map(show) ?? none, actual.map(show) ?? missing, Self.difference(predicted, actual)])
+            }
+            add("\(r.aggregator) VM-hours", q.flatMap { _ in p?.duration.hours }, r.hours, { Self.number($0) + " h" }, missing: "—")
+            add("\(r.aggregator) compute", q.flatMap { p?.computeUSD(of: $0) }, r.computeUSD, { money($0) }, missing: priceMissing)
+            add("hop \(r.contributor) ↔ global (volume)", q?.hopGB, r.hopGB, Self.volume, missing: "—")
+            add("hop \(r.contributor) ↔ global cost", q?.hopUSD, r.hopUSD, { money($0) }, missing: egressMissing)
+        }
         row("total cost", p?.totalUSD, c.hasTraffic ? c.totalUSD : nil, money, missing: c.usdPerHour == nil || c.egressUsdPerGB == nil ? "no price" : "—")
         out += "\n" + Self.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n\n"
         var notes: [String] = []
@@ -55,6 +70,16 @@ public struct CostReport {
         }
         for u in c.participants {
             notes.append("\(u.participant): \(Self.bytes(u.bytesUp)) up (its updates), \(Self.bytes(u.bytesDown)) down (global models)")
+        }
+        for r in c.regionals {
+            notes.append("\(r.aggregator) (\(r.cloud) / \(r.region) / \(r.instanceType)) serves \(r.participants.joined(separator: ", ")): " +
+                         "\(Self.bytes(r.hopBytesUp)) up (its round results to the global aggregator), \(Self.bytes(r.hopBytesDown)) down (global models)" +
+                         (r.usdPerHour == nil ? "; no catalog price" : "") +
+                         (r.openSessions > 0 ? "; \(r.openSessions) session(s) with no recorded stop, not counted" : ""))
+        }
+        if !c.regionals.isEmpty {
+            notes.append("hierarchical run: participants' bytes are priced at their own aggregator's region; the total includes the regional aggregators and the hop" +
+                         (p.map { $0.regionals.isEmpty ? ", which this run's prediction does not" : ", as the prediction does" } ?? ""))
         }
         if !c.hasTraffic { notes.append("no bytes were recorded for this run (a Flower run, or a fedplane before traffic was measured)") }
         if c.openSessions > 0 {
@@ -140,15 +165,36 @@ public struct CostReport {
         o["catalog_version"] = .string(p.catalogVersion)
         o["currency"] = .string(p.currency)
         o["participants"] = .array(participants)
+        if !p.regionals.isEmpty {
+            o["regional_aggregators"] = .array(p.regionals.map { r in
+                var q: [String: JSONValue] = ["aggregator": .string(r.aggregator), "cloud": .string(r.cloud), "provider": .string(r.provider),
+                                              "region": .string(r.region), "instance_type": .string(r.instanceType)]
+                q["usd_per_hour"] = value(r.usdPerHour)
+                q["egress_usd_per_gb"] = value(r.egressUsdPerGB)
+                q["participants"] = .array(r.participants.map { .string($0) })
+                q["aggregator_hours"] = .number(p.duration.hours)
+                q["compute_usd"] = value(p.computeUSD(of: r))
+                q["hop_egress_gb"] = .number(r.hopGB)
+                q["hop_egress_usd"] = value(r.hopUSD)
+                return .object(q)
+            })
+            o["regional_compute_usd"] = value(p.regionalComputeUSD)
+            o["hop_egress_gb"] = .number(p.hopGB)
+            o["hop_egress_usd"] = value(p.hopUSD)
+        }
         return .object(o)
     }
 
     static func actual(_ c: RunCost) -> JSONValue {
         let rate = c.egressUsdPerGB
         let participants: [JSONValue] = c.participants.map { u in
-            let o: [String: JSONValue] = ["participant": .string(u.participant), "bytes_up": .number(Double(u.bytesUp)),
+            var o: [String: JSONValue] = ["participant": .string(u.participant), "bytes_up": .number(Double(u.bytesUp)),
                                           "bytes_down": .number(Double(u.bytesDown)), "egress_gb": .number(u.gb),
                                           "egress_usd": value(rate.map { $0 * u.gb })]
+            if !c.regionals.isEmpty {
+                o["egress_usd"] = value(c.egressRate(of: u.participant).map { $0 * u.gb })
+                o["aggregator"] = .string(c.regionals.first { $0.participants.contains(u.participant) }?.aggregator ?? "aggregator.main")
+            }
             return .object(o)
         }
         var o: [String: JSONValue] = ["duration_seconds": value(c.aggregatorSeconds), "aggregator_hours": value(c.aggregatorHours)]
@@ -161,6 +207,29 @@ public struct CostReport {
         o["egress_usd"] = c.hasTraffic ? value(c.egressUSD) : .null
         o["total_usd"] = c.hasTraffic ? value(c.totalUSD) : .null
         o["participants"] = .array(participants)
+        if !c.regionals.isEmpty {
+            o["regional_aggregators"] = .array(c.regionals.map(regional))
+            o["regional_compute_usd"] = value(c.regionalComputeUSD)
+            o["hop_egress_gb"] = .number(c.hopGB)
+            o["hop_egress_usd"] = value(c.hopUSD)
+        }
+        return .object(o)
+    }
+
+    static func regional(_ r: RunCost.RegionalUse) -> JSONValue {
+        var o: [String: JSONValue] = ["aggregator": .string(r.aggregator), "cloud": .string(r.cloud), "provider": .string(r.provider),
+                                      "region": .string(r.region), "instance_type": .string(r.instanceType)]
+        o["usd_per_hour"] = value(r.usdPerHour)
+        o["egress_usd_per_gb"] = value(r.egressUsdPerGB)
+        o["participants"] = .array(r.participants.map { .string($0) })
+        o["duration_seconds"] = value(r.seconds)
+        o["aggregator_hours"] = value(r.hours)
+        o["open_sessions"] = .number(Double(r.openSessions))
+        o["compute_usd"] = value(r.computeUSD)
+        o["hop_bytes_up"] = .number(Double(r.hopBytesUp))
+        o["hop_bytes_down"] = .number(Double(r.hopBytesDown))
+        o["hop_egress_gb"] = .number(r.hopGB)
+        o["hop_egress_usd"] = value(r.hopUSD)
         return .object(o)
     }
 }

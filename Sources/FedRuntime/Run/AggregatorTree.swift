@@ -20,6 +20,7 @@ struct AggregatorTree {
         let endpoint: String
         let client: AggregatorClient
         let handle: any AggregatorHandle
+        var address: String { "aggregator.regional.\(name)" }
     }
 
     let regionals: [Regional]
@@ -142,8 +143,32 @@ struct AggregatorTree {
         var out = result
         out.participants = result.participants.flatMap { standsFor[$0]?.participants ?? [$0] }.sorted()
         out.traffic = result.traffic.map { rows in
-            rows.flatMap { row in standsFor[row.participant].map { $0.traffic ?? [] } ?? [row] }
+            // A regional aggregator the global one counted no bytes from (the evaluation pass: its
+            // evaluation is not an update) still stood for its participants' downloads.
+            let counted = Set(rows.map(\.participant))
+            return rows.flatMap { row in standsFor[row.participant].map { $0.traffic ?? [] } ?? [row] }
+                + standsFor.keys.sorted().filter { !counted.contains($0) }.flatMap { standsFor[$0]?.traffic ?? [] }
         }
+        return out
+    }
+}
+
+extension AggregatorTree {
+    /// The round's result as the coordinator records it: `expand`ed, plus one row per regional
+    /// aggregator for the regional → global hop under its contributor name `regional:<n>` (a colon
+    /// is never in a participant's name, so `cost` keeps these rows apart): up = its update's body
+    /// as the global aggregator counted it, down = the global model its round was opened with
+    /// (the coordinator sends a regional aggregator the model itself, as it does the global one).
+    func recorded(_ result: AggregatorState.RoundResult, _ standsFor: [String: AggregatorState.RoundResult],
+                  opened modelBytes: Int) -> AggregatorState.RoundResult {
+        var out = Self.expand(result, standsFor)
+        guard !isFlat else { return out }
+        let hop = regionals.map { reg in
+            let contributor = Caller.regional(reg.name).contributorName!
+            let up = result.traffic?.first { $0.participant == contributor }?.bytesUp ?? 0
+            return ParticipantTraffic(participant: contributor, bytesUp: up, bytesDown: modelBytes)
+        }
+        out.traffic = (out.traffic ?? []) + hop
         return out
     }
 }

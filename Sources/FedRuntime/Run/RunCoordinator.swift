@@ -206,7 +206,7 @@ public struct RunCoordinator {
             }
             progress("run \(number): resuming after round \(done) of \(config.hyperparameters.rounds)")
         }
-        usage = UsageRecorder.aggregatorStarting(store, run: number)
+        usage = UsageRecorder.aggregatorStarting(store, run: number, regionals: tree.regionals.map(\.address))
         try aggregator.start()
         try Self.waitHealthy(client, endpoint: endpoint)
         try tree.waitHealthy()
@@ -283,8 +283,8 @@ public struct RunCoordinator {
                         result = try trace.span("close", round: r) {
                             // Regional aggregators first: each posts its round to the global one.
                             let standsFor = try tree.close(round: r, outcome: outcome, evaluateOnly: evaluateOnly)
-                            return AggregatorTree.expand(try client.close(round: r, minParticipants: tree.globalMinimum(spec.training.minParticipants),
-                                                                          evaluateOnly: evaluateOnly), standsFor)
+                            return tree.recorded(try client.close(round: r, minParticipants: tree.globalMinimum(spec.training.minParticipants),
+                                                                  evaluateOnly: evaluateOnly), standsFor, opened: global.count)
                         }
                         break
                     } catch {
