@@ -50,17 +50,19 @@ extension StateStore {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).new-\(getpid())").path
-        unlink(temporary)  // a leftover of a crashed process that had our pid
+            .appendingPathComponent(".\(url.lastPathComponent).new-\(getpid())-\(UUID().uuidString.prefix(8))").path
         defer {
-            unlink(temporary)
-            unlink(temporary + "-journal")
+            for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporary + suffix) }
         }
         do {
             // The default rollback journal: nothing is tied to the temporary name once closed.
             let db = try Database(path: temporary, mode: .readWriteCreate)
             try db.execute("PRAGMA synchronous = FULL")
             _ = try Migrator.migrate(db, federation: federation, now: now)
+            // WAL is recorded in the file itself: whoever opens it next finds it in WAL already.
+            // Switching an open file to WAL needs it to itself, and a second process opening the
+            // new state at that moment got SQLITE_BUSY without waiting (CI, four creators at once).
+            _ = try db.query("PRAGMA journal_mode = WAL") { $0.text(0) }
         }
         if link(temporary, path) != 0 {
             switch errno {

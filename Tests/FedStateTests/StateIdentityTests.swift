@@ -58,22 +58,30 @@ import Testing
         }
     }
 
-    @Test func twoCreatorsOfTheSameNewStateShareOneLineage() throws {
+    /// Processes that find no state and create it at once all open the one that was made first.
+    @Test func concurrentCreatorsOfANewStateShareOneLineage() throws {
         try withTemporaryDirectory { dir in
-            let path = dir.path("state.db")
-            let lineages = Atomic<[String]>([])
-            let group = DispatchGroup()
-            for _ in 0..<4 {
-                DispatchQueue.global().async(group: group) {
-                    if let store = try? StateStore.open(path: path, federation: "fed", create: true) {
-                        lineages.mutate { $0.append(store.lineage) }
-                        store.close()
+            for attempt in 0..<12 {
+                let path = dir.path("state-\(attempt).db")
+                let lineages = Atomic<[String]>([])
+                let group = DispatchGroup()
+                for _ in 0..<4 {
+                    DispatchQueue.global().async(group: group) {
+                        do {
+                            let store = try StateStore.open(path: path, federation: "fed", create: true)
+                            lineages.mutate { $0.append(store.lineage) }
+                            store.close()
+                        } catch {
+                            lineages.mutate { $0.append("error: \(error)") }
+                        }
                     }
                 }
+                group.wait()
+                #expect(lineages.value.count == 4 && Set(lineages.value).count == 1, "\(lineages.value)")
+                let reopened = try StateStore.open(path: path, federation: "fed", create: false)
+                #expect("\(reopened.lineage)" == lineages.value.first)
+                reopened.close()
             }
-            group.wait()
-            #expect(lineages.value.count == 4)
-            #expect(Set(lineages.value).count == 1)
         }
     }
 
