@@ -59,9 +59,8 @@ extension StateStore {
             let db = try Database(path: temporary, mode: .readWriteCreate)
             try db.execute("PRAGMA synchronous = FULL")
             _ = try Migrator.migrate(db, federation: federation, now: now)
-            // WAL is recorded in the file itself: whoever opens it next finds it in WAL already.
-            // Switching an open file to WAL needs it to itself, and a second process opening the
-            // new state at that moment got SQLITE_BUSY without waiting (CI, four creators at once).
+            // WAL is recorded in the file itself: whoever opens it next finds it in WAL already,
+            // so no opener has to switch a file another one may be reading.
             _ = try db.query("PRAGMA journal_mode = WAL") { $0.text(0) }
         }
         if link(temporary, path) != 0 {
