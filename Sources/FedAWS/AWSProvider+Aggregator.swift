@@ -10,7 +10,8 @@ extension AWSProvider {
         guard let instanceType = request.inputs["instanceType"]?.stringValue else {
             throw ProviderError(provider: "aws", address: address, operation: "plan", message: "no instanceType in the request", retryable: false)
         }
-        guard !settings.participantCIDRs.isEmpty else {
+        let firewall = Firewall(request, settings: settings)
+        guard !firewall.clients.isEmpty else {
             throw ProviderError(provider: instance, address: address, operation: "plan",
                                 message: "no participant declares networks: the aggregator's firewall would admit none of them (give participants[].networks: [CIDR, …], where each one's traffic comes from)", retryable: false)
         }
@@ -21,14 +22,14 @@ extension AWSProvider {
                 // Adopted (a retried or interrupted create, or an update): its firewall is
                 // brought to the spec's networks too.
                 step = "security group"
-                _ = try ensureSecurityGroup(ec2, address: address)
+                _ = try ensureSecurityGroup(ec2, address: address, firewall: firewall)
                 step = "DescribeInstances"
-                return observe(try waitRunning(ec2, existing, address: address), region: region)
+                return observe(try waitRunning(ec2, existing, address: address), region: region, address: address)
             }
             step = "key pair"
             let keyName = try ensureKeyPair(ec2, address: address)
             step = "security group"
-            let groupID = try ensureSecurityGroup(ec2, address: address)
+            let groupID = try ensureSecurityGroup(ec2, address: address, firewall: firewall)
             step = "image"
             let image = try imageID(ec2)
             step = "RunInstances"
@@ -54,7 +55,7 @@ extension AWSProvider {
                 throw AWSAPIError(kind: .api, service: "ec2", action: "DescribeInstances", endpoint: ec2.client.endpoint(for: "ec2").description,
                                   status: 200, code: "NotFound", message: "instance \(id) launched but not found", requestID: nil, retryable: true)
             }
-            return observe(try waitRunning(ec2, launched, address: address), region: region)
+            return observe(try waitRunning(ec2, launched, address: address), region: region, address: address)
         } catch let e as AWSAPIError {
             throw fail(address, step, e)
         } catch {
@@ -121,10 +122,33 @@ extension AWSProvider {
         return try String(contentsOfFile: file.path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The group that opens the aggregator's port to the participants' networks and SSH to the
-    /// operator's; nothing else. An existing group is brought to exactly these rules (networks
-    /// changed in the spec are an update in place, not a new VM).
-    func ensureSecurityGroup(_ ec2: EC2, address: String) throws(AWSAPIError) -> String {
+    /// Who may reach an aggregator VM: its port from its clients' networks (the participants it
+    /// serves, the regional aggregators that post to it) and from the operator's, whose fedplane
+    /// drives each round; SSH from the operator's only. The request's inputs say it (the plan
+    /// computes them per aggregator); the cloud's settings are the fallback for a request
+    /// without them.
+    struct Firewall {
+        var clients: [String]
+        var operators: [String]
+
+        init(_ request: ResourceRequest, settings: Settings) {
+            func cidrs(_ key: String) -> [String]? {
+                guard case .array(let items)? = request.inputs[key] else { return nil }
+                return items.compactMap(\.stringValue)
+            }
+            clients = cidrs("participantNetworks") ?? settings.participantCIDRs
+            operators = cidrs("operatorNetworks") ?? settings.operatorCIDRs
+        }
+
+        func rules(port: Int) -> [Int: Set<String>] {
+            [port: Set(clients).union(operators), 22: Set(operators)]
+        }
+    }
+
+    /// The group that opens the aggregator's port and SSH as `firewall` says; nothing else. An
+    /// existing group is brought to exactly these rules (networks changed in the spec are an
+    /// update in place, not a new VM).
+    func ensureSecurityGroup(_ ec2: EC2, address: String, firewall: Firewall) throws(AWSAPIError) -> String {
         let groupName = name(address)
         let id: String
         var current: [Int: Set<String>] = [:]
@@ -146,7 +170,7 @@ extension AWSProvider {
             }
             id = made
         }
-        let wanted: [Int: Set<String>] = [settings.aggregatorPort: Set(settings.participantCIDRs), 22: Set(settings.operatorCIDRs)]
+        let wanted = firewall.rules(port: settings.aggregatorPort)
         for port in Set(wanted.keys).union(current.keys).sorted() {
             let want = wanted[port] ?? [], have = current[port] ?? []
             let add = want.subtracting(have).sorted(), remove = have.subtracting(want).sorted()
@@ -195,7 +219,7 @@ extension AWSProvider {
 
     /// Terminate, wait until terminated, then the security group and key pair: in dependency order.
     func deleteAggregator(_ address: String) throws(ProviderError) {
-        let ec2 = try ec2(address, region: nil)
+        let ec2 = try ec2(address, region: settings.recordedRegions[address])
         var step = "DescribeInstances"
         do {
             let instances = try ec2.describeInstances(filters: tagFilters(address) + [("instance-state-name", ["pending", "running", "stopping", "stopped", "shutting-down"])])

@@ -22,6 +22,9 @@ public struct AWSProvider: Provider {
         public var endpoint: String?
         /// The region used when a request does not name one (read and delete): the recorded placement's.
         public var region: String
+        /// Each recorded aggregator's region by address (the global one and regional ones may
+        /// each be in another region); read and delete look there first.
+        public var recordedRegions: [String: String] = [:]
         public var federation: String
         /// The state's lineage when it exists (read when used: the first apply creates it).
         public var lineage: @Sendable () -> String?
@@ -30,7 +33,8 @@ public struct AWSProvider: Provider {
         public var specDirectory: URL
         public var environment: [String: String]
         /// The aggregator's port, opened to `participantCIDRs` (the participants' declared
-        /// networks); SSH opened to `operatorCIDRs` (the cloud's `ssh.allowFrom`).
+        /// networks) and `operatorCIDRs`; SSH to `operatorCIDRs` (the cloud's `ssh.allowFrom`).
+        /// A request's `participantNetworks`/`operatorNetworks` inputs take precedence.
         public var aggregatorPort: Int = 8443
         public var participantCIDRs: [String] = []
         public var operatorCIDRs: [String] = []
@@ -137,9 +141,9 @@ public struct AWSProvider: Provider {
         switch kind {
         case .cloud: return try verify(address: address)
         case .aggregator:
-            let ec2 = try ec2(address, region: nil)
+            let ec2 = try ec2(address, region: settings.recordedRegions[address])
             do {
-                return try find(ec2, address: address).map { observe($0, region: ec2.client.region) }
+                return try find(ec2, address: address).map { observe($0, region: ec2.client.region, address: address) }
             } catch { throw fail(address, "read", error) }
         default: throw unsupported(address, kind)
         }
@@ -206,17 +210,22 @@ public struct AWSProvider: Provider {
             .sorted { $0.id < $1.id }.first
     }
 
-    func observe(_ i: EC2Instance, region: String) -> ObservedResource {
+    func observe(_ i: EC2Instance, region: String, address: String) -> ObservedResource {
         var a: [String: JSONValue] = ["instanceId": .string(i.id), "state": .string(i.state), "region": .string(region),
                                       "instanceType": .string(i.instanceType), "imageId": .string(i.imageID),
                                       "port": .number(Double(settings.aggregatorPort))]
-        if let ip = i.publicIP { a["publicIp"] = .string(ip) }
+        if let ip = i.publicIP {
+            a["publicIp"] = .string(ip)
+            // What another aggregator's firewall admits for this one (a regional aggregator
+            // posting to the global one).
+            a["hostCidr"] = .string(ip.contains(":") ? "\(ip)/128" : "\(ip)/32")
+        }
         if let ip = i.privateIP { a["privateIp"] = .string(ip) }
         // Where the runtime reaches it: the public address (participants are outside the VPC).
         if let host = i.publicIP ?? i.privateIP {
             a["host"] = .string(host)
             a["endpoint"] = .string("https://\(host.contains(":") ? "[\(host)]" : host):\(settings.aggregatorPort)")
-            a["workdir"] = .string(aggregatorDirectory)
+            a["workdir"] = .string(aggregatorDirectory(address))
         }
         return ObservedResource(providerID: i.id, attributes: .object(a))
     }
@@ -225,7 +234,13 @@ public struct AWSProvider: Provider {
 
     /// `<workdir>/<federation>` on the VM (a relative workdir is under the login directory).
     var federationDirectory: String { "\(settings.ssh.workdir)/\(settings.federation)" }
-    var aggregatorDirectory: String { "\(federationDirectory)/aggregator" }
+    /// `aggregator` for the global aggregator (as before regional ones existed), else
+    /// `aggregator-regional-<n>`: each has a VM of its own, but one name per address keeps two
+    /// records from ever sharing a directory.
+    func aggregatorDirectory(_ address: String) -> String {
+        address == "aggregator.main" ? "\(federationDirectory)/aggregator"
+            : "\(federationDirectory)/" + address.replacingOccurrences(of: ".", with: "-")
+    }
 
     /// The host keys of the VMs this cloud made: a fresh VM's key cannot be known in advance, so
     /// it is recorded at first contact and any later change is refused.
@@ -236,13 +251,18 @@ extension AWSProvider: AggregatorHosting {
     /// The aggregator VM as an SSH machine: its observed address, the key fedplane generated for
     /// it, the login user of the cloud's `ssh` settings (default `ubuntu`, the image's).
     public func aggregatorHost(observed: JSONValue) -> AggregatorHost? {
+        aggregatorHost(address: "aggregator.main", observed: observed)
+    }
+
+    /// The global aggregator's VM or a regional one's: each has its own key pair.
+    public func aggregatorHost(address: String, observed: JSONValue) -> AggregatorHost? {
         guard let host = observed["host"]?.stringValue else { return nil }
         let s = settings.ssh
         // The spec's known_hosts file arrives resolved (ProviderFactory.localPath).
         let knownHosts = s.knownHosts ?? knownHostsFile.path
-        let target = SSHTarget(host: host, port: s.port, user: s.user ?? "ubuntu", identityFile: keyFile("aggregator.main").path,
+        let target = SSHTarget(host: host, port: s.port, user: s.user ?? "ubuntu", identityFile: keyFile(address).path,
                                knownHostsFile: knownHosts, jump: s.jump, trustOnFirstUse: s.knownHosts == nil || s.trustOnFirstUse)
         let machine = SSHProvider.Machine(target: target, workdir: s.workdir, agentPath: s.agentPath)
-        return AggregatorHost(machine: machine, directory: aggregatorDirectory, federationDirectory: federationDirectory)
+        return AggregatorHost(machine: machine, directory: aggregatorDirectory(address), federationDirectory: federationDirectory)
     }
 }

@@ -30,12 +30,8 @@ public enum CertificatePlanning {
             // A VM fedplane makes: its address is known once it exists. While it does not (or is
             // about to be replaced), the plan names it by reference and the apply fills it in
             // from what the provider observed, like Terraform's "known after apply".
-            if let r = recorded, !r.isPending, r.cloud == placement.cloud,
-               r.inputs["region"]?.stringValue == placement.region, r.inputs["instanceType"]?.stringValue == placement.instanceType,
-               let host = r.observed["host"]?.stringValue {
-                return [host, "127.0.0.1", "localhost"]
-            }
-            return [ObservedReference.string(address: "aggregator.main", attribute: "host"), "127.0.0.1", "localhost"]
+            return [AggregatorVMAddress.attribute("host", of: "aggregator.main", cloud: placement.cloud, region: placement.region,
+                                                  instanceType: placement.instanceType, recorded: recorded), "127.0.0.1", "localhost"]
         default: break
         }
         return ["127.0.0.1", "localhost"]
@@ -71,7 +67,12 @@ public enum CertificatePlanning {
             // Server toward its participants (at its host on an ssh cloud, else loopback on this
             // machine), client toward the global aggregator.
             let id = FederationIdentity.regional(r.name)
-            let addresses = (r.host.map { [$0] } ?? []) + ["127.0.0.1", "localhost"]
+            var addresses = (r.host.map { [$0] } ?? []) + ["127.0.0.1", "localhost"]
+            if spec.cloud(named: r.cloud)?.provider == .aws {
+                // Its own VM: the address AWS gives it (known after apply).
+                addresses.insert(AggregatorVMAddress.attribute("host", of: r.address, cloud: r.cloud, region: r.region,
+                                                               instanceType: r.instanceType, recorded: recorded[r.address]), at: 0)
+            }
             leaves.append((id, ["role": "server+client", "addresses": .array(addresses.map { .string($0) }), "uri": .string(id.uri(federation: federation)!)],
                            ["ca.main", r.address]))
         }

@@ -13,12 +13,15 @@ public struct DesiredGraph: Sendable {
     /// - Parameters:
     ///   - assigned: the VM each participant has in state, so assignments stay put;
     ///   - cursors: each participant's saved queue cursor;
-    ///   - health: per participant, VM id → why its health probe failed.
+    ///   - health: per participant, VM id → why its health probe failed;
+    ///   - recordedAggregators: the aggregators in state (a VM's recorded address stands in for
+    ///     the reference to it while the VM is the one wanted).
     public static func build(spec: Spec, placement: Placement, assigned: [String: String],
                              cursors: [String: Int] = [:], health: [String: [String: String]] = [:],
                              runs: [RunPlanning.Recorded] = [], lastRun: Int = 0,
-                             certificates: [DesiredResource] = []) -> Result<DesiredGraph, PlanErrors> {
+                             certificates: [DesiredResource] = [], recordedAggregators: [Resource] = []) -> Result<DesiredGraph, PlanErrors> {
         var out: [DesiredResource] = []
+        let recorded = Dictionary(recordedAggregators.map { ($0.address, RecordedResource($0)) }, uniquingKeysWith: { a, _ in a })
         var errors: [PlanError] = []
 
         var usedClouds = [placement.cloud]
@@ -36,16 +39,26 @@ public struct DesiredGraph: Sendable {
         let aggregatorCloud = spec.cloud(named: placement.cloud)
         var aggregatorInputs: [String: JSONValue] = ["cloud": .string(placement.cloud), "region": .string(placement.region),
                                                      "instanceType": .string(placement.instanceType)]
+        var aggregatorDependsOn = ["cloud.\(placement.cloud)"]
         if aggregatorCloud?.provider == .aws {
-            // Its firewall: changed networks update it in place (no new VM).
-            aggregatorInputs["participantNetworks"] = .array(spec.participantNetworks.map { .string($0) })
+            // Its firewall: changed networks update it in place (no new VM). Its clients are the
+            // participants it serves directly and, hierarchical, the regional aggregators'
+            // VMs (by the address each is given: made first, so it is known when this is).
+            let served = Set(placement.regional.flatMap(\.participants))
+            var networks = Set(spec.participants.filter { !served.contains($0.name) }.flatMap(\.networks))
+            for r in placement.regional where spec.cloud(named: r.cloud)?.provider == .aws {
+                networks.insert(AggregatorVMAddress.attribute("hostCidr", of: r.address, cloud: r.cloud, region: r.region,
+                                                              instanceType: r.instanceType, recorded: recorded[r.address]))
+                aggregatorDependsOn.append(r.address)
+            }
+            aggregatorInputs["participantNetworks"] = .array(networks.sorted().map { .string($0) })
             aggregatorInputs["operatorNetworks"] = .array((aggregatorCloud?.ssh?.allowFrom ?? []).map { .string($0) })
         }
         out.append(DesiredResource(
             address: "aggregator.main", kind: .aggregator, cloud: placement.cloud,
             provider: ProviderFactory.instance(aggregatorCloud),
             inputs: aggregatorInputs,
-            dependsOn: ["cloud.\(placement.cloud)"], replaceOn: ["cloud", "region", "instanceType"],
+            dependsOn: aggregatorDependsOn, replaceOn: ["cloud", "region", "instanceType"],
             note: "placement: \(placement.summary.note)"))
         out += regionalAggregators(spec: spec, placement: placement)
 
@@ -94,6 +107,12 @@ public struct DesiredGraph: Sendable {
                                                "participants": .array(r.participants.map { .string($0) }), "parent": "aggregator.main"]
             // On an ssh cloud: its machine (another host is another aggregator).
             if let host = r.host { inputs["host"] = .string(host) }
+            if let cloud = spec.cloud(named: r.cloud), cloud.provider == .aws {
+                // Its own VM's firewall: the networks of the participants it serves, and the operator's.
+                let served = Set(r.participants)
+                inputs["participantNetworks"] = .array(Set(spec.participants.filter { served.contains($0.name) }.flatMap(\.networks)).sorted().map { .string($0) })
+                inputs["operatorNetworks"] = .array((cloud.ssh?.allowFrom ?? []).map { .string($0) })
+            }
             return DesiredResource(address: r.address, kind: .aggregator, cloud: r.cloud, provider: ProviderFactory.instance(spec.cloud(named: r.cloud)),
                                    inputs: inputs, dependsOn: ["cloud.\(r.cloud)"], replaceOn: ["cloud", "region", "instanceType", "host"],
                                    note: "regional aggregator: serves \(r.participants.joined(separator: ", ")) and posts each round to aggregator.main")

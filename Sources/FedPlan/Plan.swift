@@ -34,7 +34,25 @@ public struct Plan: Sendable, Equatable, Codable {
         let deletes = changes.filter { $0.action == .delete }
             .sorted { ($0.kind.rank, $0.address) > ($1.kind.rank, $1.address) }
         let others = changes.filter { $0.action != .delete && $0.action != .noOp }
-        return deletes + others
+        return deletes + Self.dependenciesFirst(others)
+    }
+
+    /// `changes` in their order, except that a change comes after those it depends on within
+    /// one kind too (a global aggregator on aws depends on the regional VMs it admits, whose
+    /// addresses sort after its own). Kind ranks already order everything else.
+    static func dependenciesFirst(_ changes: [ResourceChange]) -> [ResourceChange] {
+        var remaining = changes
+        var done = Set<String>()
+        var out: [ResourceChange] = []
+        let present = Set(changes.map(\.address))
+        while !remaining.isEmpty {
+            // A cycle cannot be planned; if one ever were, keep the given order rather than stop.
+            let i = remaining.firstIndex { c in c.dependsOn.allSatisfy { !present.contains($0) || done.contains($0) } } ?? 0
+            let c = remaining.remove(at: i)
+            done.insert(c.address)
+            out.append(c)
+        }
+        return out
     }
 
     public var summaryLine: String {

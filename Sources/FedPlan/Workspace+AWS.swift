@@ -17,6 +17,8 @@ extension Workspace {
         let recorded = (try? source.exists(federation: federation)) == true
             ? (try? source.open(federation: federation, create: false, forReading: true).snapshot()) : nil
         let aggregator = recorded?.resource(at: "aggregator.main").map(RecordedResource.init)
+        // The global aggregator and regional ones (hierarchical): each may be in its own region.
+        let aggregators = (recorded?.resources ?? []).filter { $0.type == ResourceKind.aggregator.rawValue }.map(RecordedResource.init)
         return clouds.map { cloud in
             let recordedHere = aggregator.flatMap { $0.cloud == cloud.name ? $0.inputs["region"]?.stringValue : nil }
             var settings = AWSProvider.Settings(
@@ -27,6 +29,9 @@ extension Workspace {
                 keyDirectory: statePath.deletingLastPathComponent().appendingPathComponent("\(federation)-ssh"),
                 specDirectory: URL(fileURLWithPath: specPath).deletingLastPathComponent(), environment: environment)
             settings.participantCIDRs = spec.participantNetworks
+            for a in aggregators where a.cloud == cloud.name {
+                if let region = a.inputs["region"]?.stringValue { settings.recordedRegions[a.row.address] = region }
+            }
             // A known_hosts file of the spec is read where fedplane runs, like every other path.
             settings.ssh.knownHosts = settings.ssh.knownHosts.map { ProviderFactory.localPath($0, spec: spec) }
             settings.aggregatorPort = spec.aggregator.service.port == 0 ? 8443 : spec.aggregator.service.port

@@ -25,9 +25,9 @@ extension Workspace {
 
     /// The global aggregator and the regional ones: grouped by location on private clouds,
     /// else the hierarchical optimizer's choice. Regional aggregators run on local clouds (this
-    /// machine) and on ssh clouds (the host `aggregator.regionalHosts` gives their location);
-    /// not on aws yet: the global aggregator's security group would have to admit the regional
-    /// VMs, and each regional one its participants' networks.
+    /// machine), on ssh clouds (the host `aggregator.regionalHosts` gives their location) and on
+    /// aws, each on a VM of its own, when the global aggregator is on aws too (its security
+    /// group admits the regional VMs' addresses).
     func placeHierarchy() throws -> Placement {
         var placement: Placement
         if let global = Placement.onPrivateCloud(spec) {
@@ -48,6 +48,9 @@ extension Workspace {
             switch spec.cloud(named: r.cloud)?.provider {
             case .local?:
                 continue
+            case .aws? where spec.cloud(named: placement.cloud)?.provider == .aws:
+                // A VM of its own; its firewall admits its participants, the global one's admits it.
+                continue
             case .ssh?:
                 // One host per location group, on the global aggregator's ssh cloud.
                 if let location = r.location, let host = spec.aggregator.regionalHost(location: location) {
@@ -59,7 +62,7 @@ extension Workspace {
                 }
             default:
                 errors.append(PlanError(mark: mark, path: "aggregator.topology",
-                                        message: "\(r.address) would run on cloud \(r.cloud) (\(spec.cloud(named: r.cloud)?.provider.rawValue ?? "?")), but regional aggregators are provisioned on local and ssh clouds only so far (use topology: flat there)"))
+                                        message: "\(r.address) would run on cloud \(r.cloud) (\(spec.cloud(named: r.cloud)?.provider.rawValue ?? "?")), but regional aggregators are provisioned on local and ssh clouds, and on aws under a global aggregator on aws, only (use topology: flat there)"))
             }
         }
         if !errors.isEmpty { throw PlanErrors(errors) }

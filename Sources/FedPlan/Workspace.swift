@@ -177,9 +177,11 @@ public struct Workspace: Sendable {
         let desired: DesiredGraph
         let survey = VMHealthSurvey.run(spec, providers: providers)
         let health = survey.problems
+        let recordedAggregators = (state?.resources ?? []).filter { $0.type == ResourceKind.aggregator.rawValue }
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
                                   health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0,
-                                  certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date())) {
+                                  certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date()),
+                                  recordedAggregators: recordedAggregators) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }

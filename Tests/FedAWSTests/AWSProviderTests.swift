@@ -27,11 +27,12 @@ import Testing
         let tags = try #require(EC2.instances(described).first).tags
         #expect(tags["fedplane:federation"] == Emulated.federation && tags["fedplane:address"] == "aggregator.main" && tags["fedplane:lineage"] == "lineage-1")
 
-        // The security group opens the aggregator's port to the participants and SSH to the operator, nothing else.
+        // The security group opens the aggregator's port to the participants and the operator
+        // (whose fedplane drives the rounds), and SSH to the operator, nothing else.
         let groups = try XMLNode.parse(try e.emulator.awsCall(service: "ec2", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=\(Emulated.federation)"))
         let rules = (groups.items("securityGroupInfo").first?.children.first { $0.name == "ipPermissions" }?.children("item") ?? [])
             .map { "\($0.field("fromPort") ?? "")>\($0.items("ipRanges").compactMap { $0.field("cidrIp") }.joined(separator: ","))" }.sorted()
-        #expect(rules == ["22>192.0.2.10/32", "8443>10.1.0.0/16"])
+        #expect(rules == ["22>192.0.2.10/32", "8443>10.1.0.0/16,192.0.2.10/32"])
 
         // Create again (a retried apply): adopts, no second instance.
         #expect(try p.create(Emulated.aggregator).providerID == made.providerID)
@@ -43,6 +44,45 @@ import Testing
         #expect(try e.tagged("instances").isEmpty && e.tagged("security-groups").isEmpty && e.tagged("key-pairs").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: key))
         // Deleting what is gone succeeds.
+        try p.delete(address: "aggregator.main", kind: .aggregator)
+    }
+
+    /// A regional aggregator (hierarchical topology) in another region than the global one: a VM,
+    /// key pair and security group of its own, its firewall from its request (the networks of
+    /// the participants it serves), and it is read and deleted in its own region.
+    @Test func aRegionalAggregatorHasItsOwnVMFirewallAndRegion() throws {
+        let e = try Emulated()
+        let global = try e.provider().create(Emulated.aggregator)
+        let request = ResourceRequest(address: "aggregator.regional.1", kind: .aggregator,
+                                      inputs: ["cloud": "aws", "region": "eu-west-1", "instanceType": "t3.medium",
+                                               "participantNetworks": ["10.9.0.0/16"], "operatorNetworks": ["192.0.2.10/32"]])
+        let made = try e.provider().create(request)
+        #expect(made.providerID != global.providerID)
+        #expect(made.attributes["region"]?.stringValue == "eu-west-1")
+        #expect(made.attributes["workdir"]?.stringValue?.hasSuffix("/fed-test/aggregator-regional-1") == true, "\(made.attributes)")
+        // What the global aggregator's firewall admits for it: its own address.
+        let ip = try #require(made.attributes["publicIp"]?.stringValue)
+        #expect(made.attributes["hostCidr"]?.stringValue == "\(ip)/32")
+        #expect(try e.tagged("instances", region: "eu-west-1") == [made.providerID])
+        #expect(try e.tagged("key-pairs", region: "eu-west-1") == ["fedplane-fed-test-aggregator-regional-1"])
+        let groups = try XMLNode.parse(try e.emulator.awsCall(service: "ec2", region: "eu-west-1", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Aaddress&Filter.1.Value.1=aggregator.regional.1"))
+        let rules = (groups.items("securityGroupInfo").first?.children.first { $0.name == "ipPermissions" }?.children("item") ?? [])
+            .map { "\($0.field("fromPort") ?? "")>\($0.items("ipRanges").compactMap { $0.field("cidrIp") }.joined(separator: ","))" }.sorted()
+        #expect(rules == ["22>192.0.2.10/32", "8443>10.9.0.0/16,192.0.2.10/32"])
+        // Its SSH machine uses its own key.
+        let host = try #require(e.provider().aggregatorHost(address: "aggregator.regional.1", observed: made.attributes))
+        #expect(host.machine.target.identityFile == e.provider().keyFile("aggregator.regional.1").path)
+        #expect(host.directory.hasSuffix("/aggregator-regional-1"))
+
+        // A provider whose default region is the global one's finds it by the recorded region.
+        var settings = e.provider().settings
+        #expect(try AWSProvider(settings).read(address: "aggregator.regional.1", kind: .aggregator) == nil)
+        settings.recordedRegions = ["aggregator.regional.1": "eu-west-1"]
+        let p = AWSProvider(settings)
+        #expect(try p.read(address: "aggregator.regional.1", kind: .aggregator)?.providerID == made.providerID)
+        try p.delete(address: "aggregator.regional.1", kind: .aggregator)
+        #expect(try e.tagged("instances", region: "eu-west-1").isEmpty && e.tagged("security-groups", region: "eu-west-1").isEmpty)
+        #expect(try e.tagged("instances") == [global.providerID])
         try p.delete(address: "aggregator.main", kind: .aggregator)
     }
 

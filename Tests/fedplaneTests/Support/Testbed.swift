@@ -462,6 +462,16 @@ final class Testbed: @unchecked Sendable {
         try restartSSHD(current)
     }
 
+    /// Lets `host` reach an address another host was given with `addAddress` (VMs of one cloud
+    /// reaching each other's public addresses): on-link across the bridge, from the host's own
+    /// address, so neither the root namespace nor anything beyond the bridge forwards it.
+    func route(from host: Host, to address: String) throws {
+        let current = self[host.name]
+        let args = ["-n", current.namespace, "route", "replace", "\(address)/32", "dev", current.interface, "src", current.address]
+        let r = Testbed.exec(Testbed.ipPath!, args)
+        if r.status != 0 { throw Failure("ip \(args.joined(separator: " ")) failed: \(r.stderr)") }
+    }
+
     /// Lets a key log in to every host (as a cloud's key pair import does for a new VM).
     func authorize(publicKey: String) throws {
         let file = root.appendingPathComponent("authorized_keys")
