@@ -32,7 +32,7 @@ def render():
         "# sits next to AWS, GCP and Azure regions. The aggregator is placed hierarchically: up to 3",
         "# regional aggregators under a global one, trading cost, round latency, carbon and the data",
         "# that crosses cloud boundaries. `fedplane optimize -f specs/continents-30.yaml` shows the",
-        "# front; plan/apply refuse this topology until regional aggregators are provisioned.",
+        "# front; plan refuses its choice (regional aggregators on gcp and azure, which fedplane cannot make).",
         "apiVersion: fedplane/v1",
         "kind: Federation",
         "metadata:",

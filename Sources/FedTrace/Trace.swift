@@ -9,10 +9,11 @@ import Darwin
 /// the environment, every fedplane process (coordinator, aggregator, agents) appends one JSON line
 /// per phase to `<dir>/trace-<pid>.jsonl`:
 ///
-///     {"role":"agent","participant":"p1","round":3,"phase":"download","start":…,"end":…,"pid":…,"rssKiB":…}
+///     {"role":"agent","participant":"p1","round":3,"phase":"download","start":…,"end":…,"pid":…,"rssKiB":…,"cpuMs":…}
 ///
 /// `start`/`end` are wall-clock seconds (comparable across processes on one host); `rssKiB` is the
-/// process's peak resident set so far. Unset, a span costs one branch on a constant.
+/// process's peak resident set so far, `cpuMs` its CPU time so far. Unset, a span costs one
+/// branch on a constant.
 public struct Tracer: Sendable {
     public var role: String
     public var participant: String?
@@ -60,8 +61,21 @@ public struct Tracer: Sendable {
         var line = #"{"role":"\#(role)""#
         if let participant { line += #","participant":"\#(participant)""# }
         line += #","round":\#(round),"phase":"\#(phase)","start":\#(String(format: "%.6f", start)),"end":\#(String(format: "%.6f", end))"#
-        line += #","pid":\#(getpid()),"rssKiB":\#(peak)}"# + "\n"
+        line += #","pid":\#(getpid()),"rssKiB":\#(peak),"cpuMs":\#(String(format: "%.3f", Self.cpuMilliseconds()))}"# + "\n"
         _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+
+    /// CPU time (user + system) this process has used so far, in ms: the benchmark sums it over
+    /// processes per round to see how much of two cores a round needs.
+    public static func cpuMilliseconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func ms(_ t: timeval) -> Double { Double(t.tv_sec) * 1000 + Double(t.tv_usec) / 1000 }
+        return ms(usage.ru_utime) + ms(usage.ru_stime)
     }
 
     /// This process's own peak resident set (KiB). On Linux from VmHWM, the high-water mark of

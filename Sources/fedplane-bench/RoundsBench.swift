@@ -52,6 +52,10 @@ enum RoundsBench {
         var coordinatorPeakKiB = 0
         var modelFileBytes = 0
         var hashMs = 0.0
+        /// CPU time (user + system) of the whole apply and everything it started (rusage of
+        /// reaped children), and its wall time.
+        var applyCPUSeconds = 0.0
+        var applyWallSeconds = 0.0
     }
 
     /// The phases in the order of a round, with where each comes from.
@@ -76,6 +80,11 @@ enum RoundsBench {
         ("modelStore", "    model store (hash + write)"),
         ("stateCommit", "    state commit (SQLite)"),
         ("checkpoint", "    checkpoint"),
+        ("cpuTotal", "CPU ms per round, traced processes"),
+        ("cpuCoordinator", "  coordinator (incl. the previous round's recording)"),
+        ("cpuAggregator", "  aggregator"),
+        ("cpuAgents", "  agents (sum over participants)"),
+        ("cpuFloor", "  ÷ 2 cores: the round's floor on this machine"),
     ]
 
     static func measure(_ o: Options) throws -> Result {
@@ -103,9 +112,11 @@ enum RoundsBench {
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
+        let cpuBefore = childrenCPUSeconds(), wallStart = DispatchTime.now().uptimeNanoseconds
         try p.run()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        let applyCPU = childrenCPUSeconds() - cpuBefore, applyWall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
         // Persistent trainers outlive apply until stopped (as the coordinator will at a run's end).
         if o.persistent, let found = fm.enumerator(at: dir.appendingPathComponent(".fedplane"), includingPropertiesForKeys: nil) {
             for case let record as URL in found where record.lastPathComponent == "trainer.json" {
@@ -119,6 +130,8 @@ enum RoundsBench {
         }
         guard p.terminationStatus == 0 else { throw BenchError("apply failed:\n\(stderr)") }
         var result = try analyse(traceDir, rounds: o.rounds)
+        result.applyCPUSeconds = applyCPU
+        result.applyWallSeconds = applyWall
         result.modelFileBytes = (try? fm.attributesOfItem(atPath: model.path)[.size] as? Int) ?? 0
         // What `models pull` spends verifying a model of this size (file in the page cache).
         var hashMs: [Double] = []
@@ -129,6 +142,14 @@ enum RoundsBench {
         }
         result.hashMs = median(hashMs)
         return result
+    }
+
+    /// CPU seconds (user + system) of this process's reaped descendants so far.
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     /// A float32 model of about `bytes` bytes: the quick start's two logistic tensors when tiny,
@@ -241,7 +262,35 @@ enum RoundsBench {
         var end: Double
         var pid: Int
         var rssKiB: Int
+        /// The process's CPU time so far when the phase ended (absent in traces of older builds).
+        var cpuMs: Double?
         var ms: Double { (end - start) * 1000 }
+    }
+
+    /// CPU ms per round by role: an agent's whole process counts in the round it served; the
+    /// long-lived coordinator and aggregator count what they used between this round's start and
+    /// the next one's (their CPU at the last phase that ended before each).
+    static func cpuPerRound(_ events: [Event], rounds: Int) -> [Int: [String: Double]] {
+        let starts = Dictionary(events.filter { $0.role == "coordinator" && ($0.phase == "round" || $0.phase == "finalEvaluation") }
+            .map { ($0.round, $0.start) }, uniquingKeysWith: min)
+        let byPid = Dictionary(grouping: events.filter { $0.cpuMs != nil }, by: \.pid)
+        var out: [Int: [String: Double]] = [:]
+        for round in 1...rounds {
+            guard let t0 = starts[round], let t1 = starts[round + 1] else { continue }
+            var cpu: [String: Double] = [:]
+            for (_, series) in byPid {
+                let role = series[0].role
+                if role == "agent" {
+                    guard series.contains(where: { $0.round == round }) else { continue }
+                    cpu["agent", default: 0] += series.compactMap(\.cpuMs).max() ?? 0
+                } else {
+                    func at(_ t: Double) -> Double { series.filter { $0.end <= t }.compactMap(\.cpuMs).max() ?? 0 }
+                    cpu[role, default: 0] += at(t1) - at(t0)
+                }
+            }
+            out[round] = cpu
+        }
+        return out
     }
 
     static func analyse(_ traceDir: URL, rounds: Int) throws -> Result {
@@ -259,6 +308,7 @@ enum RoundsBench {
             default: r.coordinatorPeakKiB = max(r.coordinatorPeakKiB, e.rssKiB)
             }
         }
+        let cpuByRound = cpuPerRound(events, rounds: rounds)
         for round in 1...rounds {
             let inRound = events.filter { $0.round == round }
             func one(_ role: String, _ phase: String) -> Event? { inRound.first { $0.role == role && $0.phase == phase } }
@@ -294,6 +344,12 @@ enum RoundsBench {
                 phases["other"] = total - parts.reduce(0, +)
                 if round == 1 { r.firstRoundMs = total } else { r.laterRoundsMs.append(total) }
             }
+            if let cpu = cpuByRound[round] {
+                let parts = [("cpuCoordinator", "coordinator"), ("cpuAggregator", "aggregator"), ("cpuAgents", "agent")]
+                for (key, role) in parts { phases[key] = cpu[role] ?? 0 }
+                phases["cpuTotal"] = cpu.values.reduce(0, +)
+                phases["cpuFloor"] = cpu.values.reduce(0, +) / 2
+            }
             for (k, v) in phases { r.phases[k, default: []].append(v) }
         }
         return r
@@ -321,7 +377,9 @@ enum RoundsBench {
             let aggBound = Double(o.participants + 2) * size + 64, agentBound = 2 * size + 64
             print("\(name): round 1 \(String(format: "%.1f", r.firstRoundMs)) ms, rounds 2–\(o.rounds) median \(String(format: "%.1f", median(r.laterRoundsMs))) ms;"
                   + " peak RSS aggregator \(r.aggregatorPeakKiB / 1024) MiB (goal ≤ \(Int(aggBound))), agent \(r.agentPeakKiB / 1024) MiB (goal ≤ \(Int(agentBound))),"
-                  + " coordinator \(r.coordinatorPeakKiB / 1024) MiB; SHA-256 of the model file \(String(format: "%.1f", r.hashMs)) ms")
+                  + " coordinator \(r.coordinatorPeakKiB / 1024) MiB; SHA-256 of the model file \(String(format: "%.1f", r.hashMs)) ms;"
+                  + String(format: " the whole apply: %.2f s CPU in %.2f s wall (%.2f cores busy on average; trainers and exits included)",
+                           r.applyCPUSeconds, r.applyWallSeconds, r.applyCPUSeconds / max(r.applyWallSeconds, 1e-9)))
         }
         if runs.count == 2 {
             let tiny = median(runs[0].1.phases["round"] ?? []), big = median(runs[1].1.phases["round"] ?? [])

@@ -8,15 +8,17 @@ import Testing
 
 /// `fedplane cost` for a hierarchical run, priced: each regional aggregator's VM-hours at its own
 /// instance price, participants' bytes at their own aggregator's region, the regional → global hop
-/// at the regional's region (hand-made usage rows in a real SQLite state, the bundled catalog).
+/// at the global aggregator's (its parent's), as the placement optimizer prices it (hand-made usage
+/// rows in a real SQLite state, the bundled catalog; the regional in ap-southeast-1, whose egress
+/// price differs from us-east-1's, so each rate is told apart).
 @Suite struct HierarchicalRunCostTests {
     @Test func regionalAggregatorsAndTheHopArePricedAtTheirOwnRegions() throws {
         let spec = try PlacementTests.caseStudy()
         let catalog = Catalog.bundled
         let east = try catalog.egressUsdPerGB(from: RegionRef(cloud: "aws", region: "us-east-1"))
-        let west = try catalog.egressUsdPerGB(from: RegionRef(cloud: "aws", region: "eu-west-1"))
-        let westPrice = try catalog.offer("m5.large", in: RegionRef(cloud: "aws", region: "eu-west-1")).usdPerHour
-        #expect(east != west || east > 0)
+        let west = try catalog.egressUsdPerGB(from: RegionRef(cloud: "aws", region: "ap-southeast-1"))
+        let westPrice = try catalog.offer("m5.large", in: RegionRef(cloud: "aws", region: "ap-southeast-1")).usdPerHour
+        #expect(east != west)
         let prediction = CostPrediction.make(spec: spec, catalog: catalog, cloud: "aws", region: "us-east-1", instanceType: "m5.large", measured: nil)
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hopcost-\(UUID().uuidString)")
@@ -27,7 +29,7 @@ import Testing
         defer { store.close() }
         let (served, direct) = (spec.participants[2].name, spec.participants[0].name)
         let regional = JSONValue.object(["inputs": .object([
-            "cloud": "aws", "region": "eu-west-1", "instanceType": "m5.large",
+            "cloud": "aws", "region": "ap-southeast-1", "instanceType": "m5.large",
             "participants": .array([.string(served)]), "parent": "aggregator.main"])])
         try store.write { tx in
             try tx.upsertResource(address: "aggregator.regional.1", type: "aggregator", provider: "aws", providerID: "i-1",
@@ -53,12 +55,12 @@ import Testing
         #expect(abs(c.egressGB - 3) < 1e-12)
         let r = try #require(c.regionals.first)
         #expect(c.regionals.count == 1 && r.aggregator == "aggregator.regional.1" && r.contributor == "regional:1")
-        #expect(r.region == "eu-west-1" && r.usdPerHour == westPrice && r.egressUsdPerGB == west && r.participants == [served])
+        #expect(r.region == "ap-southeast-1" && r.usdPerHour == westPrice && r.egressUsdPerGB == west && r.participants == [served])
         #expect(r.hours == 1 && r.hopBytesUp == 3_000_000_000 && r.hopBytesDown == 1_000_000_000)
-        #expect(abs(r.computeUSD! - westPrice) < 1e-12 && abs(r.hopUSD! - 4 * west) < 1e-12)
+        #expect(abs(r.computeUSD! - westPrice) < 1e-12 && abs(c.hopUSD(of: r)! - 4 * east) < 1e-12)
         #expect(abs(c.egressUSD! - (1 * east + 2 * west)) < 1e-12)
         #expect(abs(c.computeUSD! - 0.096 * 0.5) < 1e-12)
-        #expect(abs(c.totalUSD! - (0.096 * 0.5 + 1 * east + 2 * west + westPrice + 4 * west)) < 1e-12)
+        #expect(abs(c.totalUSD! - (0.096 * 0.5 + 1 * east + 2 * west + westPrice + 4 * east)) < 1e-12)
 
         let report = CostReport(runs: [c], catalog: catalog)
         for needle in ["aggregator.regional.1 VM-hours", "aggregator.regional.1 compute", "hop regional:1 ↔ global (volume)",
@@ -71,22 +73,22 @@ import Testing
             return
         }
         #expect(regionals.first?["hop_bytes_up"]?.numberValue == 3e9 && regionals.first?["instance_type"]?.stringValue == "m5.large")
-        #expect(actual["hop_egress_usd"]?.numberValue.map { abs($0 - 4 * west) < 1e-12 } == true)
+        #expect(actual["hop_egress_usd"]?.numberValue.map { abs($0 - 4 * east) < 1e-12 } == true)
         guard case .array(let ps)? = actual["participants"] else { Issue.record("no participants"); return }
         #expect(ps.first { $0["participant"]?.stringValue == served }?["aggregator"]?.stringValue == "aggregator.regional.1")
 
         // A hierarchical plan's prediction counts the regional aggregator and both hops, and reads back.
-        let placed = CostPrediction.RegionalPlacement(aggregator: "aggregator.regional.1", cloud: "aws", region: "eu-west-1",
+        let placed = CostPrediction.RegionalPlacement(aggregator: "aggregator.regional.1", cloud: "aws", region: "ap-southeast-1",
                                                       instanceType: "m5.large", participants: [served])
         let hier = CostPrediction.make(spec: spec, catalog: catalog, cloud: "aws", region: "us-east-1", instanceType: "m5.large",
                                        measured: nil, regionals: [placed])
         #expect(CostPrediction(document: try JSONValue.parse(hier.document.canonical)) == hier)
         #expect(prediction.document["regional"] == nil, "a flat prediction's document is unchanged")
         let perGB = prediction.participants[0].egressGB
-        #expect(hier.regionals.count == 1 && abs(hier.hopGB - perGB) < 1e-12 && abs(hier.hopUSD! - perGB * west) < 1e-12)
+        #expect(hier.regionals.count == 1 && abs(hier.hopGB - perGB) < 1e-12 && abs(hier.hopUSD! - perGB * east) < 1e-12)
         #expect(abs(hier.egressUSD! - perGB * (2 * east + west)) < 1e-12)
         #expect(abs(hier.regionalComputeUSD! - westPrice * 5) < 1e-12)
-        #expect(abs(hier.totalUSD! - (0.096 * 5 + westPrice * 5 + perGB * (2 * east + west) + perGB * west)) < 1e-12)
+        #expect(abs(hier.totalUSD! - (0.096 * 5 + westPrice * 5 + perGB * (2 * east + west) + perGB * east)) < 1e-12)
         var predicted = c
         predicted.prediction = hier
         let text = CostReport(runs: [predicted], catalog: catalog).human

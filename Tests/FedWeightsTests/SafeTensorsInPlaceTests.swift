@@ -47,6 +47,31 @@ import Testing
         #expect(bytes == (try SafeTensors.encode(m)))
     }
 
+    /// The scan reduces blocks of 4096 values before it looks for an index: the first
+    /// non-finite value is found wherever it lies (block edges, the short last block), the
+    /// largest finite values are not taken for one, and the first of two hits wins.
+    @Test func theFirstNonFiniteValueIsFoundAtEveryPosition() {
+        let count = 3 * 4096 + 5
+        var clean = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            switch i % 3 {
+            case 0: clean[i] = Float.greatestFiniteMagnitude
+            case 1: clean[i] = -Float.greatestFiniteMagnitude
+            default: clean[i] = Float(i) * 1e-3
+            }
+        }
+        #expect(clean.withUnsafeBufferPointer(SafeTensors.firstNonFinite) == nil)
+        for at in [0, 1, 4095, 4096, 4097, 8191, 8192, 3 * 4096, count - 1] {
+            for bad: Float in [.nan, .infinity, -.infinity, .signalingNaN] {
+                var v = clean
+                v[at] = bad
+                if at + 4000 < count { v[at + 4000] = Float.nan }
+                #expect(v.withUnsafeBufferPointer(SafeTensors.firstNonFinite) == at, "\(bad) at \(at)")
+            }
+        }
+        #expect([Float]().withUnsafeBufferPointer(SafeTensors.firstNonFinite) == nil)
+    }
+
     @Test func nonFiniteValuesAreFoundInPlaceAsByDecoding() throws {
         for bad: Float in [.nan, .infinity, -.infinity] {
             var m = Self.model(seed: 3)

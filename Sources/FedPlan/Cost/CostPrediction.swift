@@ -32,7 +32,8 @@ public struct CostPrediction: Sendable, Equatable {
     public var participants: [Participant]
     /// A hierarchical plan's regional aggregators (empty for a flat one, whose document and
     /// figures are then as before): each one's compute over the run and its hop to the global
-    /// aggregator (one round result up and one global model down per round, like a participant's).
+    /// aggregator (one round result up and one global model down per round, like a participant's,
+    /// priced at the global aggregator's egress price).
     public var regionals: [Regional] = []
 
     public struct Regional: Sendable, Equatable {
@@ -45,7 +46,6 @@ public struct CostPrediction: Sendable, Equatable {
         public var egressUsdPerGB: Double?
         public var participants: [String]
         public var hopGB: Double
-        public var hopUSD: Double? { egressUsdPerGB.map { $0 * hopGB } }
     }
 
     /// What the plan recorded for a regional aggregator (its `aggregator.regional.<n>` inputs).
@@ -67,7 +67,10 @@ public struct CostPrediction: Sendable, Equatable {
     public func computeUSD(of r: Regional) -> Double? { r.usdPerHour.map { $0 * duration.hours } }
     public var regionalComputeUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in computeUSD(of: r).map { a + $0 } } } }
     public var hopGB: Double { regionals.reduce(0) { $0 + $1.hopGB } }
-    public var hopUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in r.hopUSD.map { a + $0 } } } }
+    /// A link is priced at its parent's egress price, both ways (as a participant's at its
+    /// aggregator's, and as the placement optimizer prices it): the hop at the global aggregator's.
+    public func hopUSD(of r: Regional) -> Double? { egressUsdPerGB.map { $0 * r.hopGB } }
+    public var hopUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in hopUSD(of: r).map { a + $0 } } } }
 
     public var computeUSD: Double? { usdPerHour.map { $0 * duration.hours } }
     public var egressGB: Double { participants.reduce(0) { $0 + $1.egressGB } }

@@ -53,14 +53,14 @@ public struct CostReport {
             let q = p?.regionals.first { $0.aggregator == r.aggregator }
             let none = q == nil ? "not predicted" : "no price"
             let priceMissing = r.usdPerHour == nil ? "no price" : "—"
-            let egressMissing = r.egressUsdPerGB == nil ? "no price" : "—"
+            let egressMissing = c.egressUsdPerGB == nil ? "no price" : "—"
             func add(_ name: String, _ predicted: Double?, _ actual: Double?, _ show: (Double) -> String, missing: String) {
                 rows.append([name, predicted.map(show) ?? none, actual.map(show) ?? missing, Self.difference(predicted, actual)])
             }
             add("\(r.aggregator) VM-hours", q.flatMap { _ in p?.duration.hours }, r.hours, { Self.number($0) + " h" }, missing: "—")
             add("\(r.aggregator) compute", q.flatMap { p?.computeUSD(of: $0) }, r.computeUSD, { money($0) }, missing: priceMissing)
             add("hop \(r.contributor) ↔ global (volume)", q?.hopGB, r.hopGB, Self.volume, missing: "—")
-            add("hop \(r.contributor) ↔ global cost", q?.hopUSD, r.hopUSD, { money($0) }, missing: egressMissing)
+            add("hop \(r.contributor) ↔ global cost", q.flatMap { p?.hopUSD(of: $0) }, c.hopUSD(of: r), { money($0) }, missing: egressMissing)
         }
         row("total cost", p?.totalUSD, c.hasTraffic ? c.totalUSD : nil, money, missing: c.usdPerHour == nil || c.egressUsdPerGB == nil ? "no price" : "—")
         out += "\n" + Self.table(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n\n"
@@ -175,7 +175,7 @@ public struct CostReport {
                 q["aggregator_hours"] = .number(p.duration.hours)
                 q["compute_usd"] = value(p.computeUSD(of: r))
                 q["hop_egress_gb"] = .number(r.hopGB)
-                q["hop_egress_usd"] = value(r.hopUSD)
+                q["hop_egress_usd"] = value(p.hopUSD(of: r))
                 return .object(q)
             })
             o["regional_compute_usd"] = value(p.regionalComputeUSD)
@@ -208,7 +208,7 @@ public struct CostReport {
         o["total_usd"] = c.hasTraffic ? value(c.totalUSD) : .null
         o["participants"] = .array(participants)
         if !c.regionals.isEmpty {
-            o["regional_aggregators"] = .array(c.regionals.map(regional))
+            o["regional_aggregators"] = .array(c.regionals.map { regional($0, hopUSD: c.hopUSD(of: $0)) })
             o["regional_compute_usd"] = value(c.regionalComputeUSD)
             o["hop_egress_gb"] = .number(c.hopGB)
             o["hop_egress_usd"] = value(c.hopUSD)
@@ -216,7 +216,7 @@ public struct CostReport {
         return .object(o)
     }
 
-    static func regional(_ r: RunCost.RegionalUse) -> JSONValue {
+    static func regional(_ r: RunCost.RegionalUse, hopUSD: Double?) -> JSONValue {
         var o: [String: JSONValue] = ["aggregator": .string(r.aggregator), "cloud": .string(r.cloud), "provider": .string(r.provider),
                                       "region": .string(r.region), "instance_type": .string(r.instanceType)]
         o["usd_per_hour"] = value(r.usdPerHour)
@@ -229,7 +229,7 @@ public struct CostReport {
         o["hop_bytes_up"] = .number(Double(r.hopBytesUp))
         o["hop_bytes_down"] = .number(Double(r.hopBytesDown))
         o["hop_egress_gb"] = .number(r.hopGB)
-        o["hop_egress_usd"] = value(r.hopUSD)
+        o["hop_egress_usd"] = value(hopUSD)
         return .object(o)
     }
 }

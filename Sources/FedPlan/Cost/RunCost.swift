@@ -23,7 +23,7 @@ public struct RunCost: Sendable {
 
     /// A regional aggregator of a hierarchical run (`aggregator.regional.<n>`): its VM-hours at
     /// its own instance price, and the regional → global hop (its round results up, the global
-    /// models down) at its region's egress price.
+    /// models down), priced at the global aggregator's egress price (`RunCost.hopUSD(of:)`).
     public struct RegionalUse: Sendable, Equatable {
         public var aggregator: String
         public var cloud: String
@@ -44,7 +44,6 @@ public struct RunCost: Sendable {
         public var hours: Double? { seconds.map { $0 / 3600 } }
         public var computeUSD: Double? { usdPerHour.flatMap { p in hours.map { p * $0 } } }
         public var hopGB: Double { Double(hopBytesUp + hopBytesDown) / 1e9 }
-        public var hopUSD: Double? { egressUsdPerGB.map { $0 * hopGB } }
     }
 
     static let regionalPrefix = "aggregator.regional."
@@ -87,7 +86,10 @@ public struct RunCost: Sendable {
     }
     public var regionalComputeUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in r.computeUSD.map { a + $0 } } } }
     public var hopGB: Double { regionals.reduce(0) { $0 + $1.hopGB } }
-    public var hopUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in r.hopUSD.map { a + $0 } } } }
+    /// The hop is priced at the global aggregator's egress price, both ways: a link at its
+    /// parent's, as a participant's at its aggregator's (and as the placement optimizer does).
+    public func hopUSD(of r: RegionalUse) -> Double? { egressUsdPerGB.map { $0 * r.hopGB } }
+    public var hopUSD: Double? { regionals.reduce(Optional(0.0)) { s, r in s.flatMap { a in hopUSD(of: r).map { a + $0 } } } }
     public var totalUSD: Double? {
         let flat = computeUSD.flatMap { c in egressUSD.map { c + $0 } }
         guard !regionals.isEmpty else { return flat }
