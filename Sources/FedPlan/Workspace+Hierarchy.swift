@@ -1,4 +1,5 @@
 import FedSpec
+import FedState
 
 /// `aggregator.topology: hierarchical` in plan and apply (issue 16): the global aggregator is
 /// `aggregator.main`, the regional ones `aggregator.regional.<n>`.
@@ -67,5 +68,19 @@ extension Workspace {
         }
         if !errors.isEmpty { throw PlanErrors(errors) }
         return placement
+    }
+
+    /// Per provider instance, the hosts the state records regional aggregators on (the `host`
+    /// input of `aggregator.regional.<n>` on an ssh cloud). Empty without a state or when it
+    /// cannot be read now (the command that needs the state reports why).
+    static func recordedRegionalHosts(spec: Spec, source: StateSource) -> [String: [String]] {
+        guard spec.clouds.contains(where: { $0.provider == .ssh }),
+              (try? source.exists(federation: spec.metadata.name)) == true,
+              let snapshot = try? source.open(federation: spec.metadata.name, create: false, forReading: true).snapshot() else { return [:] }
+        var out: [String: [String]] = [:]
+        for row in snapshot.resources where row.address.hasPrefix("aggregator.regional.") {
+            if let host = RecordedResource(row).inputs["host"]?.stringValue { out[row.provider, default: []].append(host) }
+        }
+        return out
     }
 }

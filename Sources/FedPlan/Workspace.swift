@@ -71,7 +71,8 @@ public struct Workspace: Sendable {
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
                          statePath: state.path, stateSource: source ?? .sqlite(path: state.path), localRoot: root, catalog: catalog,
-                         providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki).all
+                         providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki,
+                                                                          recordedRegionalHosts: recordedRegionalHosts(spec: spec, source: source ?? .sqlite(path: state.path))).all
                                                 + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: source ?? .sqlite(path: state.path),
                                                                  environment: environment)),
                          warnings: warnings, credentialProblems: credentialProblems, stateProblem: stateProblem)

@@ -21,6 +21,9 @@ public struct SSHProvider: Provider, VMProber {
     /// Hierarchical topology: each regional aggregator's host by its name (`1` for
     /// `aggregator.regional.1`), from `aggregator.regionalHosts`.
     public var regionals: [String: Machine] = [:]
+    /// Hosts the state records regional aggregators on that the spec no longer names (its
+    /// `regionalHosts` changed or went): searched when one is read or deleted, never created on.
+    public var formerRegionalHosts: [Machine] = []
 
     public var instance: String { "ssh.\(cloud)" }
 
@@ -297,9 +300,11 @@ public struct SSHProvider: Provider, VMProber {
         }
     }
 
-    /// Its host in the spec first, then every other aggregator host of this cloud, once each.
+    /// Its host in the spec first, then every other aggregator host of this cloud, then hosts
+    /// where the state last recorded a regional aggregator, once each.
     private func regionalHosts(_ name: String) -> [Machine] {
         let all = (regionals[name].map { [$0] } ?? []) + regionals.sorted { $0.key < $1.key }.map(\.value) + (aggregator.map { [$0] } ?? [])
+            + formerRegionalHosts
         var seen = Set<String>(), out: [Machine] = []
         for m in all where seen.insert(m.target.label).inserted { out.append(m) }
         return out
