@@ -53,10 +53,9 @@ extension Workspace {
                 // A VM of its own; its firewall admits its participants, the global one's admits it.
                 continue
             case .ssh?:
-                // One host per location group, on the global aggregator's ssh cloud.
-                if let location = r.location, let host = spec.aggregator.regionalHost(location: location) {
-                    placement.regional[i].host = host
-                } else {
+                // One host per location group, on the global aggregator's ssh cloud (the layout
+                // took it from aggregator.regionalHosts).
+                if r.host == nil {
                     let location = r.location ?? "?"
                     errors.append(PlanError(mark: mark, path: "aggregator.topology",
                                             message: "\(r.address) serves location \(location) (\(r.participants.joined(separator: ", "))) on the ssh cloud \(r.cloud), which names no host for it: add aggregator.regionalHosts: { \(location): <host> }"))

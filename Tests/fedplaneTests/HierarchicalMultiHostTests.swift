@@ -97,7 +97,7 @@ import Testing
             let h = try Federation(Self.spec(bed, topology: "hierarchical"))
             let plan = try h.run(["plan", "--no-color"])
             #expect(plan.status == 0, "\(plan.stderr)")
-            #expect(plan.stdout.contains("aggregator.regional.1 (coordination/local/local) serves hospital-a, hospital-b; direct to the global aggregator: hospital-c"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("aggregator.regional.1 (coordination/local/local on \(bed["reg"].address)) serves hospital-a, hospital-b; direct to the global aggregator: hospital-c"), "\(plan.stdout)")
             #expect(plan.stdout.contains("      host = \"\(bed["reg"].address)\""), "\(plan.stdout)")
 
             // auth verify logs in to the regional aggregator's host too.

@@ -48,7 +48,12 @@ enum RegionalLayout {
         var p = global
         p.regional = named(chosen.map { (cloud: global.cloud, region: global.region, instanceType: global.instanceType, participants: $0.value) })
         let location = Dictionary(spec.participants.map { ($0.name, $0.location) }, uniquingKeysWith: { a, _ in a })
-        for i in p.regional.indices { p.regional[i].location = location[p.regional[i].participants[0]] }
+        let onSSH = spec.cloud(named: global.cloud)?.provider == .ssh
+        for i in p.regional.indices {
+            p.regional[i].location = location[p.regional[i].participants[0]]
+            // On an ssh cloud each group runs on the host its location is given.
+            if onSSH { p.regional[i].host = p.regional[i].location.flatMap { spec.aggregator.regionalHost(location: $0) } }
+        }
         p.summary.note += "; " + describe(p.regional, spec: spec, rule: "hierarchical: participants grouped by location (private clouds, no prices to optimise)")
         p.summary.regional = summaries(p.regional)
         return p
@@ -78,7 +83,7 @@ enum RegionalLayout {
         let served = Set(regional.flatMap(\.participants))
         let direct = spec.participants.map(\.name).filter { !served.contains($0) }.sorted()
         var parts = [rule]
-        parts += regional.map { "\($0.address) (\($0.identity)) serves \($0.participants.joined(separator: ", "))" }
+        parts += regional.map { "\($0.address) (\($0.identity)\($0.host.map { " on \($0)" } ?? "")) serves \($0.participants.joined(separator: ", "))" }
         parts.append(direct.isEmpty ? "none direct" : "direct to the global aggregator: \(direct.joined(separator: ", "))")
         return parts.joined(separator: "; ")
     }
