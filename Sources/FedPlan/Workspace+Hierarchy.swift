@@ -29,13 +29,14 @@ extension Workspace {
     /// machine), on ssh clouds (the host `aggregator.regionalHosts` gives their location) and on
     /// aws, each on a VM of its own, when the global aggregator is on aws too (its security
     /// group admits the regional VMs' addresses).
-    func placeHierarchy() throws -> Placement {
+    func placeHierarchy(state: StateSnapshot? = nil) throws -> Placement {
         var placement: Placement
         if let global = Placement.onPrivateCloud(spec) {
             placement = RegionalLayout.privateCloud(spec, global: global)
         } else {
             do {
-                let decision = try HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
+                // Priced over the measured duration when a run finished, as flat plans are.
+                let decision = try HierarchicalOptimizer(model: placementModel(state: state), settings: spec.aggregator.optimizer,
                                                          weights: spec.aggregator.weights).decide()
                 placement = RegionalLayout.optimized(decision, spec: spec)
             } catch let e as PlacementInfeasible {

@@ -171,7 +171,7 @@ public struct Workspace: Sendable {
         if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
             throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
-        var placement = hierarchical ? try placeHierarchy() : try place(state)
+        var placement = hierarchical ? try placeHierarchy(state: state) : try place(state)
         placement.summary.durationEstimate = MeasuredDuration.phrase(spec, state: state)
         try requireCredentials(clouds: Set([placement.cloud] + placement.regional.map(\.cloud)))
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
@@ -199,20 +199,30 @@ public struct Workspace: Sendable {
             return (c, g, t)
         }
         do {
-            var optimizer = optimizer()
-            optimizer.model.duration = MeasuredDuration.estimate(spec, state: state)
-            let decision = try optimizer.decide(recorded: recorded)
+            let decision = try optimizer(state: state).decide(recorded: recorded)
             return Placement(decision)
         } catch let e as PlacementInfeasible {
             throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
         }
     }
 
-    /// The aggregator optimizer for this spec, with the spec's weights unless `weights` is given.
-    public func optimizer(weights: Weights? = nil) -> AggregatorOptimizer {
-        AggregatorOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
+    /// The aggregator optimizer for this spec, with the spec's weights unless `weights` is given;
+    /// with `state`, runs are priced over the duration its finished runs measured (as `plan` does).
+    public func optimizer(weights: Weights? = nil, state: StateSnapshot? = nil) -> AggregatorOptimizer {
+        AggregatorOptimizer(model: placementModel(state: state), settings: spec.aggregator.optimizer,
                             weights: weights ?? spec.aggregator.weights)
     }
+
+    /// The placement model, its run duration measured by the state's last finished run when
+    /// there is one (`RunDurationEstimate`), else `rounds × roundDeadline`.
+    public func placementModel(state: StateSnapshot?) -> PlacementModel {
+        var model = PlacementModel(spec: spec, catalog: catalog)
+        model.duration = MeasuredDuration.estimate(spec, state: state)
+        return model
+    }
+
+    /// How the run's duration was estimated when the state measured it (nil: the deadline rule).
+    public func measuredDuration(state: StateSnapshot?) -> String? { MeasuredDuration.phrase(spec, state: state) }
 
     /// Every provider the plan needs exists here; apply checks this before its first step.
     public func checkProviders(_ plan: Plan) throws {

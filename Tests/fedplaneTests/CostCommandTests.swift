@@ -71,6 +71,21 @@ import Testing
         for o in [none, apply, text, both, plan] {
             #expect(!o.stdout.contains("PRIVATE KEY") && !o.stderr.contains("PRIVATE KEY"))
         }
+
+        // `optimize` prices runs over the same measured duration as `plan` (aws candidates, so
+        // there are prices; a spec beside no state keeps the deadline rule).
+        try f.editSpec {
+            $0.replacingOccurrences(of: "  lab:        { provider: local }\n", with: "  lab:        { provider: local }\n  aws: { provider: aws, credentials: { env: [UNSET_KEY, UNSET_SECRET] } }\n")
+                .replacingOccurrences(of: "    clouds: [lab]\n", with: "    clouds: [aws]\n    regions: [us-east-1]\n")
+        }
+        let measured = try f.run(["optimize", "--no-color"])
+        #expect(measured.status == 0 && measured.stdout.contains("Run duration: estimated from run 2's measured rounds"), "\(measured.stdout)\(measured.stderr)")
+        let fresh = try Federation(try String(contentsOf: f.spec, encoding: .utf8))
+        let deadline = try fresh.run(["optimize", "--no-color"])
+        #expect(deadline.status == 0 && !deadline.stdout.contains("Run duration:"), "\(deadline.stdout)\(deadline.stderr)")
+        // Seconds of measured rounds price differently from rounds × 60 s deadlines.
+        let table = measured.stdout.components(separatedBy: "\nRun duration:")[0]
+        #expect(table.contains("Chosen") && table != deadline.stdout, "\(measured.stdout)\n\(deadline.stdout)")
     }
 
     /// The same records in a PostgreSQL state; the URL's password never shows.

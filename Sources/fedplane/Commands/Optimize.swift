@@ -3,6 +3,7 @@ import FedDigest
 import FedCatalog
 import FedPlan
 import FedSpec
+import FedState
 import Foundation
 
 extension Fedplane {
@@ -37,12 +38,16 @@ extension Fedplane {
         func run() throws {
             do {
                 let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
+                // Finished runs measured how long a run lasts: price over that, as `plan` does.
+                // An unreadable state leaves the deadline rule (optimize changes nothing).
+                let snapshot = (try? ws.openState(create: false)) ?? nil
+                let state = try? snapshot?.snapshot()
                 if Placement.onPrivateCloud(ws.spec) != nil {
                     print("The aggregator's candidates are private clouds (\(ws.spec.aggregator.candidates.clouds.joined(separator: ", "))): it runs on the first one, with no prices to compare.")
                     return
                 }
                 if ws.spec.aggregator.topology == .hierarchical {
-                    try runHierarchical(ws)
+                    try runHierarchical(ws, state: state)
                     return
                 }
                 let override = try parsedWeights()
@@ -52,7 +57,7 @@ extension Fedplane {
                         throw ValidationError("--weights: \(unused.map(\.rawValue).joined(separator: ", ")) is not among the spec's aggregator.objectives (\(ws.spec.aggregator.objectives.map(\.rawValue).joined(separator: ", ")))")
                     }
                 }
-                let optimizer = ws.optimizer(weights: override)
+                let optimizer = ws.optimizer(weights: override, state: state)
                 let decision = try optimizer.decide()
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
                 if let svg {
@@ -76,6 +81,7 @@ extension Fedplane {
                     print(OptimizeView.json(decision, baseline: baseline, catalog: ws.catalog.version).canonical)
                 } else {
                     print(OptimizeView.table(decision, baseline: baseline, compare: compareBaseline), terminator: "")
+                    if let d = ws.measuredDuration(state: state) { print("\nRun duration: \(d)") }
                     if let svg { print("\nWrote the chart to \(svg).") }
                     if !projected.isEmpty { print("\nWrote \(projected.count) projection\(projected.count == 1 ? "" : "s") of the front: \(projected.joined(separator: ", ")).") }
                 }
@@ -89,9 +95,9 @@ extension Fedplane {
 
         /// `topology: hierarchical`: NSGA-II's front of layouts, the choice, and the flat choice
         /// with the same weights for comparison.
-        func runHierarchical(_ ws: Workspace) throws {
+        func runHierarchical(_ ws: Workspace, state: StateSnapshot?) throws {
             let weights = try parsedWeights() ?? ws.spec.aggregator.weights
-            let model = PlacementModel(spec: ws.spec, catalog: ws.catalog)
+            let model = ws.placementModel(state: state)
             let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             let flat = try? AggregatorOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             var projected: [String] = []
@@ -108,6 +114,7 @@ extension Fedplane {
                 print(HierarchicalView.json(decision, flat: flat, catalog: ws.catalog.version).canonical)
             } else {
                 print(HierarchicalView.table(decision, flat: flat), terminator: "")
+                if let d = ws.measuredDuration(state: state) { print("\nRun duration: \(d)") }
                 if !projected.isEmpty { print("\nWrote \(projected.count) projection\(projected.count == 1 ? "" : "s") of the front: \(projected.joined(separator: ", ")).") }
             }
         }
