@@ -12,7 +12,7 @@ import Testing
 /// rows in a real SQLite state, the bundled catalog; the regional in ap-southeast-1, whose egress
 /// price differs from us-east-1's, so each rate is told apart).
 @Suite struct HierarchicalRunCostTests {
-    @Test func regionalAggregatorsAndTheHopArePricedAtTheirOwnRegions() throws {
+    @Test func eachLinkIsPricedAtItsParentsRegionAndEachRegionalVMAtItsOwn() throws {
         let spec = try PlacementTests.caseStudy()
         let catalog = Catalog.bundled
         let east = try catalog.egressUsdPerGB(from: RegionRef(cloud: "aws", region: "us-east-1"))
