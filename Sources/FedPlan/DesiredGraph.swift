@@ -45,13 +45,15 @@ public struct DesiredGraph: Sendable {
             // participants it serves directly and, hierarchical, the regional aggregators'
             // VMs (by the address each is given: made first, so it is known when this is).
             let served = Set(placement.regional.flatMap(\.participants))
-            var networks = Set(spec.participants.filter { !served.contains($0.name) }.flatMap(\.networks))
+            var networks = Set(spec.participants.filter { !served.contains($0.name) }.flatMap(\.networks)).sorted()
+            // The regional VMs after them, in regional order: a reference resolves in place, so
+            // sorting would order the plan's references and the recorded addresses differently.
             for r in placement.regional where spec.cloud(named: r.cloud)?.provider == .aws {
-                networks.insert(AggregatorVMAddress.attribute("hostCidr", of: r.address, cloud: r.cloud, region: r.region,
+                networks.append(AggregatorVMAddress.attribute("hostCidr", of: r.address, cloud: r.cloud, region: r.region,
                                                               instanceType: r.instanceType, recorded: recorded[r.address]))
                 aggregatorDependsOn.append(r.address)
             }
-            aggregatorInputs["participantNetworks"] = .array(networks.sorted().map { .string($0) })
+            aggregatorInputs["participantNetworks"] = .array(networks.map { .string($0) })
             aggregatorInputs["operatorNetworks"] = .array((aggregatorCloud?.ssh?.allowFrom ?? []).map { .string($0) })
         }
         out.append(DesiredResource(

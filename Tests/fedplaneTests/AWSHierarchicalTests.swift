@@ -58,18 +58,8 @@ import Testing
         """
     }
 
-    /// The ingress rules of the security group of `address`: port → CIDRs.
     static func ingress(_ emulator: AWSEmulator, address: String) throws -> [Int: Set<String>] {
-        let xml = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=tag%3Afedplane%3Aaddress&Filter.2.Value.1=\(address)")
-        var out: [Int: Set<String>] = [:]
-        let permissions = xml.components(separatedBy: "<ipPermissions>").dropFirst().first?.components(separatedBy: "</ipPermissions>").first ?? ""
-        for item in permissions.components(separatedBy: "<fromPort>").dropFirst() {
-            guard let port = Int(item.prefix { $0.isNumber }) else { continue }
-            for c in item.components(separatedBy: "<cidrIp>").dropFirst() {
-                out[port, default: []].insert(String(c.prefix { $0 != "<" }))
-            }
-        }
-        return out
+        try AWSRuntimeTests.ingress(emulator, address: address)
     }
 
     @Test func regionalAggregatorsOnTheirOwnInstancesTrainTheFederation() async throws { try await offPool { try Self().body() } }

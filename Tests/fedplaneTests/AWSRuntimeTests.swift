@@ -51,9 +51,10 @@ import Testing
         """
     }
 
-    /// The ingress rules of the federation's security group: port → CIDRs.
-    static func ingress(_ emulator: AWSEmulator) throws -> [Int: Set<String>] {
-        let xml = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart")
+    /// The ingress rules of the federation's security group (of `address`'s, when given): port → CIDRs.
+    static func ingress(_ emulator: AWSEmulator, address: String? = nil) throws -> [Int: Set<String>] {
+        let byAddress = address.map { "&Filter.2.Name=tag%3Afedplane%3Aaddress&Filter.2.Value.1=\($0)" } ?? ""
+        let xml = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart" + byAddress)
         var out: [Int: Set<String>] = [:]
         let permissions = xml.components(separatedBy: "<ipPermissions>").dropFirst().first?.components(separatedBy: "</ipPermissions>").first ?? ""
         for item in permissions.components(separatedBy: "<fromPort>").dropFirst() {
