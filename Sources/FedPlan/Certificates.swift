@@ -37,9 +37,14 @@ public enum CertificatePlanning {
         return ["127.0.0.1", "localhost"]
     }
 
-    static func desired(spec: Spec, placement: Placement, state: StateSnapshot?, now: Date) -> [DesiredResource] {
+    /// - Parameter aggregators: the aggregators as providers see them now
+    ///   (`Observation.liveAggregators`); nil: as recorded.
+    static func desired(spec: Spec, placement: Placement, state: StateSnapshot?, now: Date, aggregators: [Resource]? = nil) -> [DesiredResource] {
         let federation = spec.metadata.name
         let recorded = Dictionary(uniqueKeysWithValues: (state?.resources ?? []).map { ($0.address, RecordedResource($0)) })
+        // Where an aggregator VM is reached: what its provider reports now.
+        let vms = aggregators.map { rows in Dictionary(rows.map { ($0.address, RecordedResource($0)) }, uniquingKeysWith: { a, _ in a }) }
+            ?? recorded.filter { $0.key.hasPrefix("aggregator.") }
         func expiring(_ address: String) -> String? {
             guard let r = recorded[address], !r.isPending, let text = r.observed["notAfter"]?.stringValue,
                   let notAfter = try? Date(text, strategy: .iso8601) else { return nil }
@@ -59,7 +64,7 @@ public enum CertificatePlanning {
         let caFingerprint = recorded[caAddress]?.observed["fingerprint"]?.stringValue
 
         var leaves: [(FederationIdentity, [String: JSONValue], [String])] = [
-            (.aggregator, ["role": "server", "addresses": .array(aggregatorAddresses(placement, spec: spec, recorded: recorded["aggregator.main"]).map { .string($0) })],
+            (.aggregator, ["role": "server", "addresses": .array(aggregatorAddresses(placement, spec: spec, recorded: vms["aggregator.main"]).map { .string($0) })],
              ["ca.main", "aggregator.main"]),
             (.coordinator, ["role": "client", "uri": .string(FederationIdentity.coordinator.uri(federation: federation)!)], ["ca.main"]),
         ]
@@ -71,7 +76,7 @@ public enum CertificatePlanning {
             if spec.cloud(named: r.cloud)?.provider == .aws {
                 // Its own VM: the address AWS gives it (known after apply).
                 addresses.insert(AggregatorVMAddress.attribute("host", of: r.address, cloud: r.cloud, region: r.region,
-                                                               instanceType: r.instanceType, recorded: recorded[r.address]), at: 0)
+                                                               instanceType: r.instanceType, recorded: vms[r.address]), at: 0)
             }
             leaves.append((id, ["role": "server+client", "addresses": .array(addresses.map { .string($0) }), "uri": .string(id.uri(federation: federation)!)],
                            ["ca.main", r.address]))

@@ -1,3 +1,4 @@
+import FedDigest
 import FedCloud
 import FedState
 
@@ -14,5 +15,20 @@ public enum Observation {
             out[r.address] = .some(try provider.read(address: r.address, kind: kind))
         }
         return out
+    }
+
+    /// The recorded aggregators as the providers see them now: a VM found again carries what was
+    /// just read (its address may have changed), a VM gone is left out — so a plan names a VM
+    /// made again by reference, not by the address the old one had.
+    static func liveAggregators(_ state: StateSnapshot?, observed: [String: ObservedResource?]) -> [Resource] {
+        (state?.resources ?? []).filter { $0.type == ResourceKind.aggregator.rawValue }.compactMap { row -> Resource? in
+            guard let seen = observed[row.address] else { return row }
+            guard let now = seen else { return nil }
+            var doc = (try? JSONValue.parse(row.attributes))?.objectValue ?? [:]
+            doc["observed"] = now.attributes
+            var fresh = row
+            fresh.attributes = JSONValue.object(doc).canonical
+            return fresh
+        }
     }
 }

@@ -18,15 +18,16 @@ enum ProviderFactory {
         }
     }
 
-    /// - Parameter recordedRegionalHosts: per provider instance, the hosts the state records
-    ///   regional aggregators on (so one the spec no longer places can still be removed).
-    static func providers(spec: Spec, localRoot: URL, pki: FederationPKI, recordedRegionalHosts: [String: [String]] = [:]) -> ProviderSet {
+    /// - Parameter recordedRegionalHosts: per provider instance, regional aggregator name → the
+    ///   host the state records it on (so one the spec no longer places can still be removed).
+    static func providers(spec: Spec, localRoot: URL, pki: FederationPKI, recordedRegionalHosts: [String: [String: String]] = [:]) -> ProviderSet {
         var list: [any Provider] = [LocalProvider(root: localRoot), RunDirectories(root: localRoot), CertificateProvider(pki: pki)]
         for cloud in spec.clouds where cloud.provider == .ssh {
             var provider = ssh(cloud, spec: spec)
             let known = Set(provider.regionals.values.map(\.target.host) + (provider.aggregator.map { [$0.target.host] } ?? []))
-            provider.formerRegionalHosts = Set(recordedRegionalHosts[provider.instance] ?? []).subtracting(known).sorted()
-                .map { machine(cloud, host: $0, port: nil, user: nil, workdir: nil, spec: spec) }
+            for (name, host) in recordedRegionalHosts[provider.instance] ?? [:] where !known.contains(host) {
+                provider.formerRegionalHosts[name] = [machine(cloud, host: host, port: nil, user: nil, workdir: nil, spec: spec)]
+            }
             list.append(provider)
         }
         if spec.clouds.contains(where: { $0.provider == .ssh }) { closeConnectionsAtExit }

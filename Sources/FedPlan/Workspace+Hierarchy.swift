@@ -29,14 +29,16 @@ extension Workspace {
     /// machine), on ssh clouds (the host `aggregator.regionalHosts` gives their location) and on
     /// aws, each on a VM of its own, when the global aggregator is on aws too (its security
     /// group admits the regional VMs' addresses).
-    func placeHierarchy(state: StateSnapshot? = nil) throws -> Placement {
+    func placeHierarchy() throws -> Placement {
         var placement: Placement
         if let global = Placement.onPrivateCloud(spec) {
             placement = RegionalLayout.privateCloud(spec, global: global)
         } else {
             do {
-                // Priced over the measured duration when a run finished, as flat plans are.
-                let decision = try HierarchicalOptimizer(model: placementModel(state: state), settings: spec.aggregator.optimizer,
+                // Priced with the deadline rule, not a finished run's measured duration: the
+                // hierarchical choice has no "keep the recorded layout" rule (the flat one has),
+                // so a duration that changes with every run could move the VMs after every run.
+                let decision = try HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
                                                          weights: spec.aggregator.weights).decide()
                 placement = RegionalLayout.optimized(decision, spec: spec)
             } catch let e as PlacementInfeasible {
@@ -70,16 +72,19 @@ extension Workspace {
         return placement
     }
 
-    /// Per provider instance, the hosts the state records regional aggregators on (the `host`
-    /// input of `aggregator.regional.<n>` on an ssh cloud). Empty without a state or when it
-    /// cannot be read now (the command that needs the state reports why).
-    static func recordedRegionalHosts(spec: Spec, source: StateSource) -> [String: [String]] {
-        guard spec.clouds.contains(where: { $0.provider == .ssh }),
+    /// Per provider instance, regional aggregator name → the host the state records it on (the
+    /// `host` input of `aggregator.regional.<n>` on an ssh cloud). Read only when an ssh cloud
+    /// may hold aggregators; empty without a state or when it cannot be read now (the command
+    /// that needs the state reports why).
+    static func recordedRegionalHosts(spec: Spec, source: StateSource) -> [String: [String: String]] {
+        guard spec.clouds.contains(where: { $0.provider == .ssh && spec.aggregator.candidates.clouds.contains($0.name) }),
               (try? source.exists(federation: spec.metadata.name)) == true,
               let snapshot = try? source.open(federation: spec.metadata.name, create: false, forReading: true).snapshot() else { return [:] }
-        var out: [String: [String]] = [:]
-        for row in snapshot.resources where row.address.hasPrefix("aggregator.regional.") {
-            if let host = RecordedResource(row).inputs["host"]?.stringValue { out[row.provider, default: []].append(host) }
+        var out: [String: [String: String]] = [:]
+        for row in snapshot.resources {
+            let prefix = "aggregator.regional."
+            guard row.address.hasPrefix(prefix), let host = RecordedResource(row).inputs["host"]?.stringValue else { continue }
+            out[row.provider, default: [:]][String(row.address.dropFirst(prefix.count))] = host
         }
         return out
     }

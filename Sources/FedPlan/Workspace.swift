@@ -171,18 +171,19 @@ public struct Workspace: Sendable {
         if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
             throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
-        var placement = hierarchical ? try placeHierarchy(state: state) : try place(state)
+        var placement = hierarchical ? try placeHierarchy() : try place(state)
         placement.summary.durationEstimate = MeasuredDuration.phrase(spec, state: state)
         try requireCredentials(clouds: Set([placement.cloud] + placement.regional.map(\.cloud)))
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })
         let desired: DesiredGraph
         let survey = VMHealthSurvey.run(spec, providers: providers)
         let health = survey.problems
-        let recordedAggregators = (state?.resources ?? []).filter { $0.type == ResourceKind.aggregator.rawValue }
+        let liveAggregators = Observation.liveAggregators(state, observed: observed)
         switch DesiredGraph.build(spec: spec, placement: placement, assigned: assigned, cursors: state?.cursors ?? [:],
                                   health: health, runs: RunPlanning.recorded(state), lastRun: state?.lastRun ?? 0,
-                                  certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date()),
-                                  recordedAggregators: recordedAggregators) {
+                                  certificates: CertificatePlanning.desired(spec: spec, placement: placement, state: state, now: Date(),
+                                                                            aggregators: liveAggregators),
+                                  recordedAggregators: liveAggregators) {
         case .success(let g): desired = g
         case .failure(let e): throw e
         }

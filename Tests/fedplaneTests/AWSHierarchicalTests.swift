@@ -140,6 +140,16 @@ import Testing
             let again = try run(["plan", "--detailed-exitcode"])
             #expect(again.status == 0 && again.stdout.contains("No changes."), "\(again.stdout)\(again.stderr)")
 
+            // A regional VM terminated behind fedplane's back: the new one will have another
+            // address, so the global firewall and the regional certificate name it by reference
+            // again (not by the old VM's recorded address).
+            let r1ID = try fed.sql("select provider_id from resources where address = 'aggregator.regional.1'")
+            _ = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=\(r1ID)")
+            let gone = try run(["plan", "--target", "certificate.aggregator", "--target", "certificate.regional-1"])
+            #expect(gone.status == 0 && gone.stdout.contains("+ aggregator.regional.1") && gone.stdout.contains("~ aggregator.main")
+                    && gone.stdout.contains("${aggregator.regional.1.hostCidr}") && gone.stdout.contains("-/+ certificate.regional-1"),
+                    "\(gone.stdout)\(gone.stderr)")
+
             let destroy = try run(["destroy", "--auto-approve"])
             #expect(destroy.status == 0, "\(destroy.stderr)")
             let left = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running")

@@ -21,9 +21,11 @@ public struct SSHProvider: Provider, VMProber {
     /// Hierarchical topology: each regional aggregator's host by its name (`1` for
     /// `aggregator.regional.1`), from `aggregator.regionalHosts`.
     public var regionals: [String: Machine] = [:]
-    /// Hosts the state records regional aggregators on that the spec no longer names (its
-    /// `regionalHosts` changed or went): searched when one is read or deleted, never created on.
-    public var formerRegionalHosts: [Machine] = []
+    /// Per regional aggregator name, the host the state records it on when the spec no longer
+    /// names that host (its `regionalHosts` changed or went): searched, best effort, when that one
+    /// is read or deleted; never created on. A former host that does not answer is skipped, so a
+    /// dead machine dropped from the spec blocks neither plan nor destroy.
+    public var formerRegionalHosts: [String: [Machine]] = [:]
 
     public var instance: String { "ssh.\(cloud)" }
 
@@ -273,12 +275,13 @@ public struct SSHProvider: Provider, VMProber {
     /// Found on its host, or on another aggregator host of the spec where an earlier spec put it
     /// (then the plan sees its recorded host differ and replaces it).
     private func readRegional(_ address: String, name: String) throws(ProviderError) -> ObservedResource? {
-        for m in regionalHosts(name) {
+        for (m, former) in regionalHosts(name) {
             let dir = regionalDirectory(m, name: name)
             let text: String
             do {
                 text = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
             } catch {
+                if former { continue }
                 throw ProviderError(provider: instance, address: address, operation: "read \(dir) on \(m.host.label)", message: error.message, retryable: error.retryable)
             }
             if let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -291,22 +294,26 @@ public struct SSHProvider: Provider, VMProber {
     /// Stops it and removes its directory wherever it may be: its host now and the other
     /// aggregator hosts (a spec that moved or dropped it no longer says where it ran).
     private func deleteRegional(_ address: String, name: String) throws(ProviderError) {
-        for m in regionalHosts(name) {
+        for (m, former) in regionalHosts(name) {
             let dir = regionalDirectory(m, name: name)
-            try perform(address, "stop the regional aggregator and remove \(dir) on \(m.host.label)") {
-                try m.host.stopGroup(pidFile: dir + "/aggregator.pid", grace: 5)
-                try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
+            do {
+                try perform(address, "stop the regional aggregator and remove \(dir) on \(m.host.label)") {
+                    try m.host.stopGroup(pidFile: dir + "/aggregator.pid", grace: 5)
+                    try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
+                }
+            } catch where former {
+                continue
             }
         }
     }
 
-    /// Its host in the spec first, then every other aggregator host of this cloud, then hosts
-    /// where the state last recorded a regional aggregator, once each.
-    private func regionalHosts(_ name: String) -> [Machine] {
-        let all = (regionals[name].map { [$0] } ?? []) + regionals.sorted { $0.key < $1.key }.map(\.value) + (aggregator.map { [$0] } ?? [])
-            + formerRegionalHosts
-        var seen = Set<String>(), out: [Machine] = []
-        for m in all where seen.insert(m.target.label).inserted { out.append(m) }
+    /// Its host in the spec first, then every other aggregator host of this cloud, then the host
+    /// the state recorded it on (`former`: best effort), once each.
+    private func regionalHosts(_ name: String) -> [(machine: Machine, former: Bool)] {
+        let current = (regionals[name].map { [$0] } ?? []) + regionals.sorted { $0.key < $1.key }.map(\.value) + (aggregator.map { [$0] } ?? [])
+        var seen = Set<String>(), out: [(machine: Machine, former: Bool)] = []
+        for m in current where seen.insert(m.target.label).inserted { out.append((m, false)) }
+        for m in formerRegionalHosts[name] ?? [] where seen.insert(m.target.label).inserted { out.append((m, true)) }
         return out
     }
 

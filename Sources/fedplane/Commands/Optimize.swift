@@ -47,7 +47,8 @@ extension Fedplane {
                     return
                 }
                 if ws.spec.aggregator.topology == .hierarchical {
-                    try runHierarchical(ws, state: state)
+                    // As `plan` chooses a layout: with the deadline rule (see placeHierarchy).
+                    try runHierarchical(ws)
                     return
                 }
                 let override = try parsedWeights()
@@ -95,9 +96,9 @@ extension Fedplane {
 
         /// `topology: hierarchical`: NSGA-II's front of layouts, the choice, and the flat choice
         /// with the same weights for comparison.
-        func runHierarchical(_ ws: Workspace, state: StateSnapshot?) throws {
+        func runHierarchical(_ ws: Workspace) throws {
             let weights = try parsedWeights() ?? ws.spec.aggregator.weights
-            let model = ws.placementModel(state: state)
+            let model = ws.placementModel(state: nil)
             let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             let flat = try? AggregatorOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             var projected: [String] = []
@@ -114,7 +115,6 @@ extension Fedplane {
                 print(HierarchicalView.json(decision, flat: flat, catalog: ws.catalog.version).canonical)
             } else {
                 print(HierarchicalView.table(decision, flat: flat), terminator: "")
-                if let d = ws.measuredDuration(state: state) { print("\nRun duration: \(d)") }
                 if !projected.isEmpty { print("\nWrote \(projected.count) projection\(projected.count == 1 ? "" : "s") of the front: \(projected.joined(separator: ", ")).") }
             }
         }
