@@ -129,15 +129,23 @@ public struct Applier {
         let inputsHash = inputs == (c.after ?? .null) ? (c.inputsHash ?? "") : inputs.digest
 
         // Intent: journal the step; a resource about to be made gets a pending row (no provider id).
-        try store.write { tx in
-            try tx.journalStart(applyID: applyID, step: step, address: c.address, action: c.action.rawValue)
-            if c.action == .create || c.action == .replace {
+        func recordPending() throws {
+            try store.write { tx in
                 try tx.upsertResource(address: c.address, type: c.kind.rawValue, provider: c.provider, providerID: nil,
                                       attributes: RecordedResource.attributes(cloud: c.cloud, inputs: request.inputs,
                                                                               observed: .object([:]), dependsOn: c.dependsOn),
                                       inputsHash: inputsHash)
             }
         }
+        // A replace deletes what is recorded through the provider it was recorded with (it may be
+        // another cloud's, or know another region) before the new intent overwrites that record:
+        // a delete that fails or is cut short leaves the old record, which the next plan finds.
+        let recordedProvider = c.action == .replace && c.kind != .run
+            ? (try store.snapshot().resource(at: c.address)).flatMap { providers.provider($0.provider) } : nil
+        try store.write { tx in
+            try tx.journalStart(applyID: applyID, step: step, address: c.address, action: c.action.rawValue)
+        }
+        if c.action == .create || (c.action == .replace && c.kind == .run) { try recordPending() }
         checkpoint(step, .beforeEffect)
 
         var observed: ObservedResource?
@@ -147,7 +155,8 @@ public struct Applier {
         case .create: observed = try provider.create(request)
         case .update: observed = try provider.update(request)
         case .replace:
-            try provider.delete(address: c.address, kind: c.kind)
+            try (recordedProvider ?? provider).delete(address: c.address, kind: c.kind)
+            try recordPending()
             observed = try provider.create(request)
         case .delete: try provider.delete(address: c.address, kind: c.kind)
         case .noOp: break

@@ -136,6 +136,37 @@ import Testing
         }
     }
 
+    /// An aggregator moved to another aws cloud (and region) is deleted through the provider it
+    /// was recorded with, which knows its region: the old instance does not keep running.
+    @Test func anAggregatorMovedToAnotherAWSCloudLeavesNoInstanceBehind() async throws { try await offPool { try Self().moveBody() } }
+    func moveBody() throws {
+        let emulator = try AWSEmulator()
+        defer { emulator.stop() }
+        let west = "  aws-west:\n    provider: aws\n    credentials: { env: [TEST_AWS_KEY_ID, TEST_AWS_SECRET] }\n    endpoint: \"${env:FEDPLANE_AWS_ENDPOINT}\"\n"
+        let text = Self.spec(networks: "10.77.0.0/16")
+            .replacingOccurrences(of: "\n  aws:\n", with: "\n" + west + "  aws:\n")
+            .replacingOccurrences(of: "candidates: { clouds: [aws], regions: [us-east-1] }", with: "candidates: { clouds: [aws-west], regions: [eu-west-1] }")
+        let fed = try Federation(text)
+        let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
+                   "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
+        func running(_ region: String) throws -> Int {
+            let xml = try emulator.awsCall(service: "ec2", region: region, "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running&Filter.2.Value.2=pending")
+            return xml.components(separatedBy: "<instanceId>").count - 1
+        }
+        let first = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try running("eu-west-1") == 1 && running("us-east-1") == 0)
+
+        try fed.editSpec { $0.replacingOccurrences(of: "candidates: { clouds: [aws-west], regions: [eu-west-1] }", with: "candidates: { clouds: [aws], regions: [us-east-1] }") }
+        let moved = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        #expect(moved.status == 0 && moved.stdout.contains("1 replaced"), "\(moved.stdout)\(moved.stderr)")
+        #expect(try running("eu-west-1") == 0, "the aggregator's old instance still runs in eu-west-1")
+        #expect(try running("us-east-1") == 1)
+        #expect(try fed.sql("select provider from resources where address = 'aggregator.main'") == "aws.aws")
+        #expect(try fed.run(["destroy", "--auto-approve"], env: env).status == 0)
+        #expect(try running("us-east-1") == 0)
+    }
+
     /// Each aws cloud has its own provider, credentials and endpoint: an aggregator placed on the
     /// second aws cloud is made with that cloud's credentials (the first one's are not even set).
     @Test func theSecondAWSCloudUsesItsOwnProvider() async throws { try await offPool { try Self().secondCloudBody() } }
