@@ -102,6 +102,6 @@ let package = Package(
         .target(name: "FedPostgresTestSupport", path: "Tests/FedPostgresTestSupport"),
         .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedAWSTestSupport", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedPKI", "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedTrace"]),
+        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedCloud", "FedPKI", "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedTrace"]),
     ]
 )

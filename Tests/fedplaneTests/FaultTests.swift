@@ -139,4 +139,51 @@ import Testing
         #expect(r.status == 1)
         #expect(r.stderr.contains("participants[2].vms: participant hospital-c has no eligible VM: vm-001 is inactive; vm-002 is below the minimum (1 vCPU < 2, 2 GiB memory < 4)"), "\(r.stderr)")
     }
+
+    /// The local aggregator's port is reserved when it is created and bound only when a run
+    /// starts. It is picked below the kernel's ephemeral range (a released bind(0) port was once
+    /// taken in between by a test server that asked for any port), and a process that takes it
+    /// anyway is named as the cause, with the way out.
+    @Test func aLocalAggregatorPortTakenSinceItsCreationIsReportedAndFreeingItIsEnough() throws {
+        let f = try Federation()
+        try f.editSpec { $0.replacingOccurrences(of: "rounds: 10", with: "rounds: 1") }
+        #expect(try f.run(["apply", "--auto-approve", "--target", "aggregator.main"]).status == 0)
+        let port = try #require(Int(try f.sql("SELECT json_extract(attributes, '$.observed.port') FROM resources WHERE address = 'aggregator.main'")))
+        let ephemeral = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        let ephemeralLow = try #require(ephemeral.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) })
+        #expect(port >= 10000 && port < ephemeralLow, "port \(port) is in the ephemeral range from \(ephemeralLow)")
+
+        let holder = try #require(Listener(port: port))
+        let blocked = try f.run(["apply", "--auto-approve"])
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("the aggregator cannot listen on 127.0.0.1:\(port), the port recorded for it: another process holds it (`ss -ltnp 'sport = :\(port)'` names it); stop that process and apply again"), "\(blocked.stderr)")
+        holder.close()
+        let again = try f.run(["apply", "--auto-approve"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("round 1/1: 3 participants"), "\(again.stderr)")
+    }
+}
+
+/// A TCP listener on 127.0.0.1 held by the test (another process, as far as fedplane can tell).
+final class Listener {
+    private var fd: Int32
+
+    init?(port: Int) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 1) == 0 else { Glibc.close(fd); return nil }
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
 }

@@ -108,26 +108,43 @@ public struct LocalProvider: Provider, VMProber {
         }
     }
 
-    /// Asks the kernel for a free loopback port (bind to port 0), then releases it for the
-    /// aggregator to bind when it starts.
+    /// A free 127.0.0.1 port for the aggregator to bind when it starts (seconds later, or days
+    /// later for the next run), picked at random below the kernel's ephemeral range. A port from
+    /// bind(0), released, stays in the pool the kernel hands to every other bind(0) and outgoing
+    /// connection, and one such process took it before the aggregator started; below the range
+    /// only a process that asks for the number can.
     private func reservePort(_ address: String) throws(ProviderError) -> Int {
+        let range = Self.reservableRange()
+        var random = SystemRandomNumberGenerator()
+        return try Self.reservePort(address, candidates: (0..<256).lazy.map { _ in Int.random(in: range, using: &random) })
+    }
+
+    /// Ports 10000 up to the start of the ephemeral range (`ip_local_port_range`: 32768 unless
+    /// the machine changed it); the whole unprivileged range when that leaves too few.
+    static func reservableRange() -> ClosedRange<Int> {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32768
+        return low - 10000 >= 1000 ? 10000...(low - 1) : 1024...65535
+    }
+
+    /// The first candidate nothing on this machine has bound (checked by binding it).
+    static func reservePort(_ address: String, candidates: some Sequence<Int>) throws(ProviderError) -> Int {
+        for port in candidates where canBind(port) { return port }
+        throw ProviderError(provider: "local", address: address, operation: "reserve a port on 127.0.0.1",
+                            message: "every port tried between \(reservableRange().lowerBound) and \(reservableRange().upperBound) is in use", retryable: false)
+    }
+
+    static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw failure(address, "socket", errnoText()) }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
+        return withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw failure(address, "bind 127.0.0.1:0", errnoText()) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard named == 0 else { throw failure(address, "getsockname", errnoText()) }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        } == 0
     }
 
     private func perform(_ address: String, _ operation: String, _ body: () throws -> Void) throws(ProviderError) {
@@ -139,8 +156,6 @@ public struct LocalProvider: Provider, VMProber {
     private func failure(_ address: String, _ operation: String, _ message: String) -> ProviderError {
         ProviderError(provider: kind, address: address, operation: operation, message: message, retryable: false)
     }
-
-    private func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// The local health probe: the VM's directory must exist and take a heartbeat write. Tests
     /// make a VM fail by leaving a `FAIL` file in it (its text is the reason) or hang with `HANG`.

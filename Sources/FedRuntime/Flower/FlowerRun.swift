@@ -324,8 +324,22 @@ public struct FlowerRun {
         }
     }
 
+    /// A free port on the site's 127.0.0.1, at random below the kernel's ephemeral range, as the
+    /// local provider picks the aggregator's: a released bind(0) port goes back to the pool every
+    /// other bind(0) and outgoing connection draws from before the SuperNode binds it.
     static func freePort(_ site: FlowerSite) throws -> Int {
-        let out = try site.host.run("\(Shell.quote(site.interpreter.python)) -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])'", "choose a port")
+        let script = """
+            import random, socket
+            try: low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+            except Exception: low = 32768
+            first, last = (10000, low - 1) if low - 10000 >= 1000 else (1024, 65535)
+            for _ in range(256):
+                p = random.randint(first, last); s = socket.socket()
+                try: s.bind(("127.0.0.1", p)); print(p); break
+                except OSError: pass
+                finally: s.close()
+            """
+        let out = try site.host.run("\(Shell.quote(site.interpreter.python)) -c \(Shell.quote(script))", "choose a port")
         guard let p = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Failure(description: "no free port on \(site.host.label): \(out)") }
         return p
     }

@@ -28,7 +28,14 @@ final class AggregatorProcess {
         process = p
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: ready.path) {
-            guard p.isRunning else { throw RunCoordinator.Failure(description: "the aggregator exited at start: \(logTail())") }
+            guard p.isRunning else {
+                let tail = logTail()
+                // The port was reserved when the aggregator was created; something else took it since.
+                if tail.contains("Address already in use") {
+                    throw RunCoordinator.Failure(description: "the aggregator cannot listen on \(bind):\(port), the port recorded for it: another process holds it (`ss -ltnp 'sport = :\(port)'` names it); stop that process and apply again")
+                }
+                throw RunCoordinator.Failure(description: "the aggregator exited at start: \(tail)")
+            }
             guard Date() < deadline else { throw RunCoordinator.Failure(description: "the aggregator did not start listening within 20 s: \(logTail())") }
             usleep(20_000)
         }
