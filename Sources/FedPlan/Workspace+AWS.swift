@@ -9,16 +9,14 @@ extension Workspace {
     /// One AWS provider per aws cloud of the spec (`aws.<cloud>`), each with its own credentials,
     /// endpoint and login settings. Its default region is that of the aggregator recorded on it
     /// (read and delete need it); a create names its region itself.
+    /// - Parameter recordedAggregators: the aggregators the state records (`recordedAggregators`).
     static func cloudProviders(spec: Spec, specPath: String, statePath: URL, source: StateSource,
-                               environment: [String: String]) -> [any Provider] {
+                               recordedAggregators aggregators: [RecordedResource], environment: [String: String]) -> [any Provider] {
         let clouds = spec.clouds.filter { $0.provider == .aws }
         guard !clouds.isEmpty else { return [] }
         let federation = spec.metadata.name
-        let recorded = (try? source.exists(federation: federation)) == true
-            ? (try? source.open(federation: federation, create: false, forReading: true).snapshot()) : nil
-        let aggregator = recorded?.resource(at: "aggregator.main").map(RecordedResource.init)
         // The global aggregator and regional ones (hierarchical): each may be in its own region.
-        let aggregators = (recorded?.resources ?? []).filter { $0.type == ResourceKind.aggregator.rawValue }.map(RecordedResource.init)
+        let aggregator = aggregators.first { $0.row.address == "aggregator.main" }
         return clouds.map { cloud in
             let recordedHere = aggregator.flatMap { $0.cloud == cloud.name ? $0.inputs["region"]?.stringValue : nil }
             var settings = AWSProvider.Settings(

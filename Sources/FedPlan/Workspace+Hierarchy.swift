@@ -1,3 +1,4 @@
+import FedCloud
 import FedSpec
 import FedState
 
@@ -72,19 +73,25 @@ extension Workspace {
         return placement
     }
 
-    /// Per provider instance, regional aggregator name → the host the state records it on (the
-    /// `host` input of `aggregator.regional.<n>` on an ssh cloud). Read only when an ssh cloud
-    /// may hold aggregators; empty without a state or when it cannot be read now (the command
-    /// that needs the state reports why).
-    static func recordedRegionalHosts(spec: Spec, source: StateSource) -> [String: [String: String]] {
-        guard spec.clouds.contains(where: { $0.provider == .ssh && spec.aggregator.candidates.clouds.contains($0.name) }),
+    /// The aggregators the state records, read once when the workspace loads, for the providers
+    /// that find their VMs by them (aws: each one's region; ssh: a regional one's host). Read only
+    /// when an aws cloud exists or an ssh cloud may hold aggregators; none without a state or when
+    /// it cannot be read now (the command that needs the state reports why).
+    static func recordedAggregators(spec: Spec, source: StateSource) -> [RecordedResource] {
+        guard spec.clouds.contains(where: { $0.provider == .aws || $0.provider == .ssh && spec.aggregator.candidates.clouds.contains($0.name) }),
               (try? source.exists(federation: spec.metadata.name)) == true,
-              let snapshot = try? source.open(federation: spec.metadata.name, create: false, forReading: true).snapshot() else { return [:] }
+              let snapshot = try? source.open(federation: spec.metadata.name, create: false, forReading: true).snapshot() else { return [] }
+        return snapshot.resources.filter { $0.type == ResourceKind.aggregator.rawValue }.map(RecordedResource.init)
+    }
+
+    /// Per provider instance, regional aggregator name → the host the state records it on (the
+    /// `host` input of `aggregator.regional.<n>` on an ssh cloud).
+    static func recordedRegionalHosts(_ aggregators: [RecordedResource]) -> [String: [String: String]] {
         var out: [String: [String: String]] = [:]
-        for row in snapshot.resources {
-            let prefix = "aggregator.regional."
-            guard row.address.hasPrefix(prefix), let host = RecordedResource(row).inputs["host"]?.stringValue else { continue }
-            out[row.provider, default: [:]][String(row.address.dropFirst(prefix.count))] = host
+        let prefix = "aggregator.regional."
+        for a in aggregators where a.row.address.hasPrefix(prefix) {
+            guard let host = a.inputs["host"]?.stringValue else { continue }
+            out[a.row.provider, default: [:]][String(a.row.address.dropFirst(prefix.count))] = host
         }
         return out
     }

@@ -69,12 +69,14 @@ public struct Workspace: Sendable {
             ?? specURL.deletingLastPathComponent().appendingPathComponent(".fedplane/\(spec.metadata.name).db")
         let root = state.deletingLastPathComponent().appendingPathComponent(spec.metadata.name)
         let pki = Self.pki(statePath: state.path, federation: spec.metadata.name)
+        let stateSource = source ?? .sqlite(path: state.path)
+        let aggregators = recordedAggregators(spec: spec, source: stateSource)
         return Workspace(specPath: specPath, spec: spec, specDigest: "sha256:" + SHA256.hex([UInt8](bytes)),
-                         statePath: state.path, stateSource: source ?? .sqlite(path: state.path), localRoot: root, catalog: catalog,
+                         statePath: state.path, stateSource: stateSource, localRoot: root, catalog: catalog,
                          providers: ProviderSet(ProviderFactory.providers(spec: spec, localRoot: root, pki: pki,
-                                                                          recordedRegionalHosts: recordedRegionalHosts(spec: spec, source: source ?? .sqlite(path: state.path))).all
-                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: source ?? .sqlite(path: state.path),
-                                                                 environment: environment)),
+                                                                          recordedRegionalHosts: recordedRegionalHosts(aggregators)).all
+                                                + cloudProviders(spec: spec, specPath: specPath, statePath: state, source: stateSource,
+                                                                 recordedAggregators: aggregators, environment: environment)),
                          warnings: warnings, credentialProblems: credentialProblems, stateProblem: stateProblem)
     }
 

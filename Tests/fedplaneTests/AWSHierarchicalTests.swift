@@ -69,14 +69,8 @@ import Testing
         try Testbed.withTestbed(["global", "regional-1", "regional-2"]) { bed in
             let operatorCIDR = "\(bed.bridgeAddress)/32"
             let fed = try Federation(Self.spec(operatorCIDR: operatorCIDR))
-            let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
-                       "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
-            var outputs: [String] = []
-            func run(_ args: [String]) throws -> CLI.Output {
-                let o = try fed.run(args + ["--no-color"], env: env)
-                outputs += [o.stdout, o.stderr]
-                return o
-            }
+            let aws = EmulatedAWS(fed, emulator: emulator, keyID: Self.keyID, secret: Self.secret)
+            func run(_ args: [String]) throws -> CLI.Output { try aws.run(args) }
 
             // Before the VMs exist, the global firewall and the certificates name them by reference.
             let plan = try run(["plan"])
@@ -157,7 +151,7 @@ import Testing
             #expect(try Self.ingress(emulator, address: "aggregator.main").isEmpty && Self.ingress(emulator, address: "aggregator.regional.1").isEmpty)
             // No credential and no private key in any output or in the state.
             let state = try fed.sql("select attributes from resources")
-            for o in outputs + [state] {
+            for o in aws.outputs + [state] {
                 #expect(!o.contains(Self.secret))
                 #expect(!o.contains("PRIVATE KEY"))
             }

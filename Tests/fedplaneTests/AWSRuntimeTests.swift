@@ -72,14 +72,8 @@ import Testing
         defer { emulator.stop() }
         try Testbed.withTestbed(["vm"]) { bed in
             let fed = try Federation(Self.spec(networks: "10.77.0.0/16"))
-            let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
-                       "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
-            var outputs: [String] = []
-            func run(_ args: [String]) throws -> CLI.Output {
-                let o = try fed.run(args + ["--no-color"], env: env)
-                outputs += [o.stdout, o.stderr]
-                return o
-            }
+            let aws = EmulatedAWS(fed, emulator: emulator, keyID: Self.keyID, secret: Self.secret)
+            func run(_ args: [String]) throws -> CLI.Output { try aws.run(args) }
 
             // Before the VM exists the plan names its address by reference.
             let plan = try run(["plan"])
@@ -132,7 +126,7 @@ import Testing
             #expect(destroy.status == 0, "\(destroy.stderr)")
             let left = try emulator.awsCall(service: "ec2", region: "us-east-1", "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running")
             #expect(!left.contains("<instanceId>"), "an instance is still running")
-            for o in outputs { #expect(!o.contains(Self.secret)) }
+            for o in aws.outputs { #expect(!o.contains(Self.secret)) }
         }
     }
 
@@ -147,24 +141,24 @@ import Testing
             .replacingOccurrences(of: "\n  aws:\n", with: "\n" + west + "  aws:\n")
             .replacingOccurrences(of: "candidates: { clouds: [aws], regions: [us-east-1] }", with: "candidates: { clouds: [aws-west], regions: [eu-west-1] }")
         let fed = try Federation(text)
-        let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
-                   "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
+        let aws = EmulatedAWS(fed, emulator: emulator, keyID: Self.keyID, secret: Self.secret)
         func running(_ region: String) throws -> Int {
             let xml = try emulator.awsCall(service: "ec2", region: region, "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3Afedplane%3Afederation&Filter.1.Value.1=quickstart&Filter.2.Name=instance-state-name&Filter.2.Value.1=running&Filter.2.Value.2=pending")
             return xml.components(separatedBy: "<instanceId>").count - 1
         }
-        let first = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        let first = try aws.run(["apply", "--auto-approve", "--target", "aggregator.main"])
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(try running("eu-west-1") == 1 && running("us-east-1") == 0)
 
         try fed.editSpec { $0.replacingOccurrences(of: "candidates: { clouds: [aws-west], regions: [eu-west-1] }", with: "candidates: { clouds: [aws], regions: [us-east-1] }") }
-        let moved = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        let moved = try aws.run(["apply", "--auto-approve", "--target", "aggregator.main"])
         #expect(moved.status == 0 && moved.stdout.contains("1 replaced"), "\(moved.stdout)\(moved.stderr)")
         #expect(try running("eu-west-1") == 0, "the aggregator's old instance still runs in eu-west-1")
         #expect(try running("us-east-1") == 1)
         #expect(try fed.sql("select provider from resources where address = 'aggregator.main'") == "aws.aws")
-        #expect(try fed.run(["destroy", "--auto-approve"], env: env).status == 0)
+        #expect(try aws.run(["destroy", "--auto-approve"]).status == 0)
         #expect(try running("us-east-1") == 0)
+        for o in aws.outputs { #expect(!o.contains(Self.secret)) }
     }
 
     /// Each aws cloud has its own provider, credentials and endpoint: an aggregator placed on the
@@ -180,13 +174,13 @@ import Testing
 
             """)
         let fed = try Federation(text)
-        let env = ["FEDPLANE_AWS_ENDPOINT": emulator.endpoint, "FEDPLANE_AWS_POLL_INTERVAL_S": "0.05",
-                   "TEST_AWS_KEY_ID": Self.keyID, "TEST_AWS_SECRET": Self.secret]
-        let apply = try fed.run(["apply", "--auto-approve", "--target", "aggregator.main"], env: env)
+        let aws = EmulatedAWS(fed, emulator: emulator, keyID: Self.keyID, secret: Self.secret)
+        let apply = try aws.run(["apply", "--auto-approve", "--target", "aggregator.main"])
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
         #expect(try fed.sql("select address, provider from resources order by address") == "aggregator.main|aws.aws\ncloud.aws|aws.aws")
         #expect(try fed.sql("select json_extract(attributes, '$.observed.arn') from resources where address = 'cloud.aws'").hasPrefix("arn:aws:"))
-        #expect(try fed.run(["destroy", "--auto-approve"], env: env).status == 0)
+        #expect(try aws.run(["destroy", "--auto-approve"]).status == 0)
+        for o in aws.outputs { #expect(!o.contains(Self.secret)) }
     }
 }
 

@@ -162,6 +162,33 @@ import Testing
         }
     }
 
+    /// A regional aggregator's host that died and was then dropped from the spec blocks neither
+    /// plan nor destroy: the host the state recorded is skipped with a warning naming it and what
+    /// was not done, and the state forgets the aggregator.
+    @Test func aDeadFormerRegionalHostIsSkippedWithAWarning() async throws { try await offPool { try Self().deadHostBody() } }
+    func deadHostBody() throws {
+        try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
+            let h = try Federation(Self.spec(bed, topology: "hierarchical"))
+            let applied = try h.run(["apply", "--auto-approve", "--no-color", "--target", "aggregator.regional.1"])
+            #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+            let dir = bed["reg"].directory.appendingPathComponent(".fedplane/quickstart/aggregator-regional-1")
+            #expect(FileManager.default.fileExists(atPath: dir.path))
+
+            try bed.setLink(bed["reg"], up: false)
+            try h.editSpec { $0.components(separatedBy: "\n").filter { !$0.contains("regionalHosts:") }.joined(separator: "\n") }
+            let destroy = try h.run(["destroy", "--auto-approve", "--no-color"])
+            #expect(destroy.status == 0, "\(destroy.stdout)\n\(destroy.stderr)")
+            let warning = destroy.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: aggregator.regional.1: its former host ") }
+            #expect(warning.count >= 1 && warning.allSatisfy { $0.contains(bed["reg"].address) && $0.contains("did not answer") && $0.hasSuffix("anything of it left there was neither checked nor removed") },
+                    "\(destroy.stderr)")
+            #expect(try h.sql("select count(*) from resources where address like 'aggregator.%'") == "0")
+
+            // The host is back: what the warning said was not removed is still there.
+            try bed.setLink(bed["reg"], up: true)
+            #expect(FileManager.default.fileExists(atPath: dir.path))
+        }
+    }
+
     @Test func regionalAggregatorsShareAHostOnDistinctPortsSurviveAKillAndMoveWithTheSpec() async throws { try await offPool { try Self().sharedHostBody() } }
     func sharedHostBody() throws {
         try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in

@@ -23,8 +23,8 @@ public struct SSHProvider: Provider, VMProber {
     public var regionals: [String: Machine] = [:]
     /// Per regional aggregator name, the host the state records it on when the spec no longer
     /// names that host (its `regionalHosts` changed or went): searched, best effort, when that one
-    /// is read or deleted; never created on. A former host that does not answer is skipped, so a
-    /// dead machine dropped from the spec blocks neither plan nor destroy.
+    /// is read or deleted; never created on. A former host that does not answer is skipped with a
+    /// warning, so a dead machine dropped from the spec blocks neither plan nor destroy.
     public var formerRegionalHosts: [String: [Machine]] = [:]
 
     public var instance: String { "ssh.\(cloud)" }
@@ -281,7 +281,10 @@ public struct SSHProvider: Provider, VMProber {
             do {
                 text = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
             } catch {
-                if former { continue }
+                if former {
+                    Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) did not answer (\(error.message)); anything of it left there was neither checked nor removed")
+                    continue
+                }
                 throw ProviderError(provider: instance, address: address, operation: "read \(dir) on \(m.host.label)", message: error.message, retryable: error.retryable)
             }
             if let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -302,6 +305,7 @@ public struct SSHProvider: Provider, VMProber {
                     try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
                 }
             } catch where former {
+                Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) did not answer (\(error.message)); anything of it left there was neither checked nor removed")
                 continue
             }
         }

@@ -38,10 +38,6 @@ extension Fedplane {
         func run() throws {
             do {
                 let ws = try Workspace.load(specPath: spec.file, statePath: nil, credentialCheck: .skip)
-                // Finished runs measured how long a run lasts: price over that, as `plan` does.
-                // An unreadable state leaves the deadline rule (optimize changes nothing).
-                let snapshot = (try? ws.openState(create: false)) ?? nil
-                let state = try? snapshot?.snapshot()
                 if Placement.onPrivateCloud(ws.spec) != nil {
                     print("The aggregator's candidates are private clouds (\(ws.spec.aggregator.candidates.clouds.joined(separator: ", "))): it runs on the first one, with no prices to compare.")
                     return
@@ -58,6 +54,9 @@ extension Fedplane {
                         throw ValidationError("--weights: \(unused.map(\.rawValue).joined(separator: ", ")) is not among the spec's aggregator.objectives (\(ws.spec.aggregator.objectives.map(\.rawValue).joined(separator: ", ")))")
                     }
                 }
+                // Finished runs measured how long a run lasts: price over that, as `plan` does.
+                // An unreadable state leaves the deadline rule (optimize changes nothing).
+                let state = try? ((try? ws.openState(create: false)) ?? nil)?.snapshot()
                 let optimizer = ws.optimizer(weights: override, state: state)
                 let decision = try optimizer.decide()
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
