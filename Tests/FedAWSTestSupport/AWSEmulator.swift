@@ -1,6 +1,6 @@
 import Foundation
 
-/// A real moto_server on 127.0.0.1 with a small fault-injecting proxy in front of it, both in one
+/// A real moto server on 127.0.0.1 with a small fault-injecting proxy in front of it, both in one
 /// Python process that the test owns: `stop()` (or deinit) ends it and moto with it, and it also
 /// ends itself when the test process dies (it watches its parent), so no emulator outlives a test.
 ///
@@ -8,8 +8,8 @@ import Foundation
 /// unless a fault is queued for the request's `Action`: an HTTP status with an AWS error code,
 /// a delay, a dropped connection before forwarding, or one dropped after moto acted on it.
 public final class AWSEmulator: @unchecked Sendable {
-    public let motoPort: Int
-    public let proxyPort: Int
+    public private(set) var motoPort = 0
+    public private(set) var proxyPort = 0
     private let process: Process
     private let log: URL
 
@@ -20,26 +20,37 @@ public final class AWSEmulator: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible { public var description: String }
 
+    /// Both servers bind port 0 themselves and report the ports they got: a port chosen here and
+    /// bound later could be taken in between, and the health check would then answer from another
+    /// test's emulator.
     public init() throws {
-        motoPort = try Self.freePort()
-        proxyPort = try Self.freePort()
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-moto-\(motoPort).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-moto-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, "\(getpid())", "\(motoPort)", "\(proxyPort)"]
+        process.arguments = ["python3", "-c", Self.script, "\(getpid())"]
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
         let deadline = Date().addingTimeInterval(60)
+        var ports: (moto: Int, proxy: Int)?
         while Date() < deadline {
-            if (try? get(proxyEndpoint + "/moto-api/"))?.status == 200 { return }
+            if ports == nil, let text = try? String(contentsOf: log, encoding: .utf8),
+               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ports ") }) {
+                let numbers = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+                if numbers.count == 2 { ports = (numbers[0], numbers[1]) }
+            }
+            if let ports {
+                motoPort = ports.moto
+                proxyPort = ports.proxy
+                if (try? get(proxyEndpoint + "/moto-api/"))?.status == 200 { return }
+            }
             guard process.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         stop()
-        throw Failure(description: "moto_server did not start on 127.0.0.1:\(motoPort) (is it installed? `python3 -m pip install 'moto[server]'`): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        throw Failure(description: "moto did not start (is it installed? `python3 -m pip install 'moto[server]'`): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
     deinit { stop() }
@@ -150,18 +161,18 @@ public final class AWSEmulator: @unchecked Sendable {
     }
 
     static let script = #"""
-import ctypes, http.client, json, os, signal, socket, subprocess, sys, threading, time, urllib.parse
+import http.client, json, logging, os, signal, socket, sys, threading, time, urllib.parse
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
-parent, moto_port, proxy_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+from moto.server import ThreadedMotoServer
+parent = int(sys.argv[1])
 # The test process may block signals, and children inherit the mask: unblock ours.
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-def die_with_parent():
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: moto dies with this process, however it ends
-moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                        preexec_fn=die_with_parent)
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+# moto runs in this process: it ends with it, however it ends.
+moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+moto.start()
+moto_port = moto.get_host_and_port()[1]
 def bye(*_):
-    moto.kill()
-    moto.wait()
     os._exit(0)
 signal.signal(signal.SIGTERM, bye)
 signal.signal(signal.SIGINT, bye)
@@ -210,10 +221,11 @@ class Proxy(BaseHTTPRequestHandler):
         data = r.read()
         if fault and fault.get("drop"): return self.drop()
         self.reply(r.status, data, {k: v for k, v in r.getheaders() if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")})
-server = ThreadingHTTPServer(("127.0.0.1", proxy_port), Proxy)
+server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
 threading.Thread(target=server.serve_forever, daemon=True).start()
+print("ports %d %d" % (moto_port, server.server_address[1]), flush=True)
 while True:
-    if os.getppid() != parent or moto.poll() is not None: bye()
+    if os.getppid() != parent: bye()
     time.sleep(0.3)
 """#
 }
