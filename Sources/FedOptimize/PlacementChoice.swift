@@ -29,6 +29,18 @@ public func select(front: [Int], in candidates: [PlacementCandidate], weights: [
     }
 }
 
+/// The weighted sum `select` ranks candidate `i` by: each objective min–max normalised over
+/// `front` (an objective equal for all of them counts 0).
+public func selectionScore(_ i: Int, front: [Int], in candidates: [PlacementCandidate], weights: [Double]) -> Double {
+    var sum = 0.0
+    for k in weights.indices {
+        let values = front.map { candidates[$0].objectives[k] }
+        guard let lo = values.min(), let hi = values.max(), hi > lo else { continue }
+        sum += weights[k] * (candidates[i].objectives[k] - lo) / (hi - lo)
+    }
+    return sum
+}
+
 /// A constraint a candidate breaks, and by how much (its positive violation).
 public struct ConstraintBreach: Sendable, Hashable {
     public var constraint: Int

@@ -30,17 +30,16 @@ extension Workspace {
     /// machine), on ssh clouds (the host `aggregator.regionalHosts` gives their location) and on
     /// aws, each on a VM of its own, when the global aggregator is on aws too (its security
     /// group admits the regional VMs' addresses).
-    func placeHierarchy() throws -> Placement {
+    func placeHierarchy(_ state: StateSnapshot?) throws -> Placement {
         var placement: Placement
         if let global = Placement.onPrivateCloud(spec) {
             placement = RegionalLayout.privateCloud(spec, global: global)
         } else {
             do {
-                // Priced with the deadline rule, not a finished run's measured duration: the
-                // hierarchical choice has no "keep the recorded layout" rule (the flat one has),
-                // so a duration that changes with every run could move the VMs after every run.
-                let decision = try HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: catalog), settings: spec.aggregator.optimizer,
-                                                         weights: spec.aggregator.weights).decide()
+                // Priced over the last finished run's measured duration, as flat plans are; the
+                // recorded layout is kept while it scores as well as the best one.
+                let decision = try HierarchicalOptimizer(model: placementModel(state: state), settings: spec.aggregator.optimizer,
+                                                         weights: spec.aggregator.weights).decide(recorded: Self.recordedLayout(state))
                 placement = RegionalLayout.optimized(decision, spec: spec)
             } catch let e as PlacementInfeasible {
                 throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
@@ -71,6 +70,23 @@ extension Workspace {
         }
         if !errors.isEmpty { throw PlanErrors(errors) }
         return placement
+    }
+
+    /// The layout the state records (nil: no aggregator, or one recorded without its place).
+    static func recordedLayout(_ state: StateSnapshot?) -> RecordedLayout? {
+        func site(_ r: RecordedResource) -> RecordedLayout.Site? {
+            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
+                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
+            return RecordedLayout.Site(cloud: c, region: g, instanceType: t)
+        }
+        guard let state, let main = state.resource(at: "aggregator.main").map(RecordedResource.init), let global = site(main) else { return nil }
+        var regional: [RecordedLayout.Regional] = []
+        for row in state.resources where row.address.hasPrefix("aggregator.regional.") {
+            let r = RecordedResource(row)
+            guard let s = site(r), case .array(let names)? = r.inputs["participants"] else { return nil }
+            regional.append(RecordedLayout.Regional(site: s, participants: names.compactMap(\.stringValue)))
+        }
+        return RecordedLayout(global: global, regional: regional)
     }
 
     /// The aggregators the state records, read once when the workspace loads, for the providers

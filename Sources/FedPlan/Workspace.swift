@@ -173,7 +173,7 @@ public struct Workspace: Sendable {
         if let file = RunCoordinator.modelFile(spec), let problem = ModelFileCheck.problem(file) {
             throw PlanErrors([PlanError(path: "training.model.file", message: problem)])
         }
-        var placement = hierarchical ? try placeHierarchy() : try place(state)
+        var placement = hierarchical ? try placeHierarchy(state) : try place(state)
         placement.summary.durationEstimate = MeasuredDuration.phrase(spec, state: state)
         try requireCredentials(clouds: Set([placement.cloud] + placement.regional.map(\.cloud)))
         let assigned = Dictionary((state?.assignments ?? []).map { ($0.participant, $0.vmID) }, uniquingKeysWith: { a, _ in a })

@@ -133,6 +133,9 @@ import Testing
             #expect(Int(trafficRounds) ?? 0 >= 2 && Int(hops) == 2 * (Int(trafficRounds) ?? 0), "\(hops) hops over \(trafficRounds) rounds")
             let again = try run(["plan", "--detailed-exitcode"])
             #expect(again.status == 0 && again.stdout.contains("No changes."), "\(again.stdout)\(again.stderr)")
+            // Priced over the run just measured, and the layout it ran on is kept.
+            #expect(again.stdout.contains("Run duration: estimated from run 1's measured rounds") && again.stdout.contains("(kept: hierarchical: chosen from an NSGA-II front"),
+                    "\(again.stdout)")
 
             // A regional VM terminated behind fedplane's back: the new one will have another
             // address, so the global firewall and the regional certificate name it by reference

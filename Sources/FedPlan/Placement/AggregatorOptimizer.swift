@@ -166,14 +166,7 @@ public struct AggregatorOptimizer: Sendable {
     }
 
     private func score(_ i: Int, front: [Int], table: [PlacementCandidate]) -> Double {
-        let w = model.spec.aggregator.objectives.map { weights[$0] }
-        var sum = 0.0
-        for k in w.indices {
-            let values = front.map { table[$0].objectives[k] }
-            let (lo, hi) = (values.min()!, values.max()!)
-            if hi > lo { sum += w[k] * (table[i].objectives[k] - lo) / (hi - lo) }
-        }
-        return sum
+        selectionScore(i, front: front, in: table, weights: model.spec.aggregator.objectives.map { weights[$0] })
     }
 
     private func infeasibleMessage(_ estimates: [CandidateEstimate], _ table: [PlacementCandidate]) -> String {

@@ -28,7 +28,37 @@ public struct HierarchicalDecision: Sendable {
     public let sites: Int
     public let settings: OptimizerSettings
     public let currency: String
+    /// True when the layout recorded in state was kept (it scores as well as any other choice).
+    public var keptRecorded = false
     public var choice: HierarchicalPoint { front[chosen] }
+}
+
+/// The layout the state records: where `aggregator.main` and each `aggregator.regional.<n>` run,
+/// and whom each regional one serves.
+public struct RecordedLayout: Sendable, Equatable {
+    public struct Site: Sendable, Equatable {
+        public var cloud: String, region: String, instanceType: String
+        public init(cloud: String, region: String, instanceType: String) {
+            self.cloud = cloud
+            self.region = region
+            self.instanceType = instanceType
+        }
+    }
+    public struct Regional: Sendable, Equatable {
+        public var site: Site
+        public var participants: [String]
+        public init(site: Site, participants: [String]) {
+            self.site = site
+            self.participants = participants
+        }
+    }
+    public var global: Site
+    public var regional: [Regional]
+
+    public init(global: Site, regional: [Regional]) {
+        self.global = global
+        self.regional = regional
+    }
 }
 
 /// Hierarchical placement (`aggregator.topology: hierarchical`): builds a `HierarchyInstance`
@@ -110,14 +140,27 @@ public struct HierarchicalOptimizer: Sendable {
         }
     }
 
-    public func decide() throws -> HierarchicalDecision {
+    /// - Parameter recorded: the layout in state; it is kept while it is on the front and scores
+    ///   as well as the best choice, so a plan does not move aggregators between equal layouts
+    ///   (a run's measured duration prices every layout anew after each run).
+    public func decide(recorded: RecordedLayout? = nil) throws -> HierarchicalDecision {
         let (inst, sites) = try instance()
         let problem = HierarchicalPlacementProblem(inst)
         let result = NSGA2(populationSize: settings.population, generations: settings.generations, seed: settings.seed).run(problem)
+        // The recorded layout first, so that among layouts with equal objectives it is the one kept.
+        var pool: [(objectives: [Double], layout: HierarchicalLayout)] = []
+        var recordedLayout: HierarchicalLayout?
+        if let recorded, let genes = Self.genes(recorded, sites: sites, participants: model.spec.participants.map(\.name), maxRegional: inst.maxRegional) {
+            let e = problem.evaluate(genes)
+            if totalViolation(e.constraintViolations) <= 0 {
+                recordedLayout = problem.layout(genes)
+                pool.append((e.objectives, recordedLayout!))
+            }
+        }
         // Flat layouts (every participant direct) are a corner of the space that uniform
         // sampling rarely meets; there are only `sites` of them, so each is evaluated and merged:
         // the front is never worse than the flat one.
-        var pool = problem.front(of: result)
+        pool += problem.front(of: result)
         for s in sites.indices {
             let genes = [Double(s)] + [Double](repeating: 0, count: problem.variables.count - 1)
             let e = problem.evaluate(genes)
@@ -130,20 +173,51 @@ public struct HierarchicalOptimizer: Sendable {
             throw PlacementInfeasible(message: "no hierarchical placement NSGA-II met satisfies the limits (\(settings.population) × \(settings.generations)); relax a limit or raise the optimizer's budget")
         }
         let names = model.spec.participants.map(\.name)
-        var points = found.map { f -> HierarchicalPoint in
+        var entries = found.map { f -> (point: HierarchicalPoint, layout: HierarchicalLayout) in
             let m = problem.measures(f.layout)
             let members = f.layout.members
-            return HierarchicalPoint(
+            return (HierarchicalPoint(
                 global: sites[f.layout.global],
                 regional: f.layout.regional.enumerated().map { j, s in .init(site: sites[s], participants: members[j].map { names[$0] }) },
                 direct: f.layout.parent.enumerated().filter { $0.element == nil }.map { names[$0.offset] },
-                cost: m[0], latencyMs: m[1], carbonKg: m[2], egressGB: m[3], objectives: f.objectives)
+                cost: m[0], latencyMs: m[1], carbonKg: m[2], egressGB: m[3], objectives: f.objectives), f.layout)
         }
-        points.sort { ($0.cost, $0.latencyMs, $0.global.label) < ($1.cost, $1.latencyMs, $1.global.label) }
+        entries.sort { ($0.point.cost, $0.point.latencyMs, $0.point.global.label) < ($1.point.cost, $1.point.latencyMs, $1.point.global.label) }
+        let points = entries.map(\.point)
         let table = points.enumerated().map { PlacementCandidate(coordinates: [$0.offset], objectives: $0.element.objectives) }
         let objectives = model.spec.aggregator.objectives
-        let best = select(front: Array(table.indices), in: table, weights: objectives.map { weights[$0] })!
-        return HierarchicalDecision(front: points, chosen: best, objectives: objectives, weights: weights,
-                                    maxRegional: inst.maxRegional, sites: sites.count, settings: settings, currency: model.currency)
+        let w = objectives.map { weights[$0] }
+        let best = select(front: Array(table.indices), in: table, weights: w)!
+        var chosen = best
+        var kept = false
+        if let recordedLayout, let i = entries.firstIndex(where: { $0.layout == recordedLayout }),
+           selectionScore(i, front: Array(table.indices), in: table, weights: w) <= selectionScore(best, front: Array(table.indices), in: table, weights: w) + 1e-12 {
+            chosen = i
+            kept = true
+        }
+        var decision = HierarchicalDecision(front: points, chosen: chosen, objectives: objectives, weights: weights,
+                                            maxRegional: inst.maxRegional, sites: sites.count, settings: settings, currency: model.currency)
+        decision.keptRecorded = kept
+        return decision
+    }
+
+    /// The genes of a recorded layout: nil when one of its sites is no longer a candidate, it
+    /// names a participant the spec no longer has, or it has more regional aggregators than the
+    /// spec allows. A participant it does not name (new to the spec) reports to the global one.
+    static func genes(_ r: RecordedLayout, sites: [CandidateEstimate], participants: [String], maxRegional: Int) -> [Double]? {
+        func index(_ s: RecordedLayout.Site) -> Int? {
+            sites.firstIndex { $0.specCloud == s.cloud && $0.region.region == s.region && $0.instanceType == s.instanceType }
+        }
+        guard r.regional.count <= maxRegional, let global = index(r.global) else { return nil }
+        var genes = [Double(global)] + [Double](repeating: 0, count: maxRegional + participants.count)
+        for (j, regional) in r.regional.enumerated() {
+            guard let site = index(regional.site), !regional.participants.isEmpty else { return nil }
+            genes[1 + j] = Double(site)
+            for name in regional.participants {
+                guard let p = participants.firstIndex(of: name), genes[1 + maxRegional + p] == 0 else { return nil }
+                genes[1 + maxRegional + p] = Double(j + 1)
+            }
+        }
+        return genes
     }
 }

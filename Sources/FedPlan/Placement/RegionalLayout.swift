@@ -67,7 +67,7 @@ enum RegionalLayout {
                                                     costPerRun: "\(Money.format(c.cost)) \(d.currency)",
                                                     roundLatency: "\(Money.format(c.latencyMs)) ms", note: ""))
         p.regional = named(c.regional.map { (cloud: $0.site.specCloud, region: $0.site.region.region, instanceType: $0.site.instanceType, participants: $0.participants) })
-        let rule = "hierarchical: chosen from an NSGA-II front of \(d.front.count) layouts (up to \(d.maxRegional) regional aggregators over \(d.sites) sites), "
+        let rule = (d.keptRecorded ? "kept: " : "") + "hierarchical: chosen from an NSGA-II front of \(d.front.count) layouts (up to \(d.maxRegional) regional aggregators over \(d.sites) sites), "
             + d.objectives.map { "\($0.rawValue) \(Money.format(d.weights[$0]))" }.joined(separator: " / ")
         p.summary.note = describe(p.regional, spec: spec, rule: rule)
         p.summary.regional = summaries(p.regional)

@@ -42,9 +42,11 @@ extension Fedplane {
                     print("The aggregator's candidates are private clouds (\(ws.spec.aggregator.candidates.clouds.joined(separator: ", "))): it runs on the first one, with no prices to compare.")
                     return
                 }
+                // Finished runs measured how long a run lasts: price over that, as `plan` does.
+                // An unreadable state leaves the deadline rule (optimize changes nothing).
+                let state = try? ((try? ws.openState(create: false)) ?? nil)?.snapshot()
                 if ws.spec.aggregator.topology == .hierarchical {
-                    // As `plan` chooses a layout: with the deadline rule (see placeHierarchy).
-                    try runHierarchical(ws)
+                    try runHierarchical(ws, state: state)
                     return
                 }
                 let override = try parsedWeights()
@@ -54,9 +56,6 @@ extension Fedplane {
                         throw ValidationError("--weights: \(unused.map(\.rawValue).joined(separator: ", ")) is not among the spec's aggregator.objectives (\(ws.spec.aggregator.objectives.map(\.rawValue).joined(separator: ", ")))")
                     }
                 }
-                // Finished runs measured how long a run lasts: price over that, as `plan` does.
-                // An unreadable state leaves the deadline rule (optimize changes nothing).
-                let state = try? ((try? ws.openState(create: false)) ?? nil)?.snapshot()
                 let optimizer = ws.optimizer(weights: override, state: state)
                 let decision = try optimizer.decide()
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
@@ -95,9 +94,9 @@ extension Fedplane {
 
         /// `topology: hierarchical`: NSGA-II's front of layouts, the choice, and the flat choice
         /// with the same weights for comparison.
-        func runHierarchical(_ ws: Workspace) throws {
+        func runHierarchical(_ ws: Workspace, state: StateSnapshot?) throws {
             let weights = try parsedWeights() ?? ws.spec.aggregator.weights
-            let model = ws.placementModel(state: nil)
+            let model = ws.placementModel(state: state)
             let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             let flat = try? AggregatorOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             var projected: [String] = []
@@ -114,6 +113,7 @@ extension Fedplane {
                 print(HierarchicalView.json(decision, flat: flat, catalog: ws.catalog.version).canonical)
             } else {
                 print(HierarchicalView.table(decision, flat: flat), terminator: "")
+                if let d = ws.measuredDuration(state: state) { print("\nRun duration: \(d)") }
                 if !projected.isEmpty { print("\nWrote \(projected.count) projection\(projected.count == 1 ? "" : "s") of the front: \(projected.joined(separator: ", ")).") }
             }
         }

@@ -1,0 +1,72 @@
+import FedCatalog
+import FedOptimize
+import FedSpec
+import Foundation
+import Testing
+@testable import FedPlan
+
+/// The hierarchical choice keeps the layout the state records while it scores as well as the
+/// best one, as the flat choice keeps its recorded placement: a plan priced over a new measured
+/// duration does not move aggregators between equal layouts.
+@Suite struct HierarchicalKeepTests {
+    static func optimizer(weights: Weights? = nil) throws -> HierarchicalOptimizer {
+        let spec = try PlacementTests.caseStudy { $0.replacingOccurrences(of: "aggregator:\n", with: "aggregator:\n  topology: hierarchical\n  maxRegional: 2\n") }
+        #expect(spec.aggregator.topology == .hierarchical)
+        // A short search: these tests are about the choice among what it finds.
+        var settings = spec.aggregator.optimizer
+        settings.population = 40
+        settings.generations = 40
+        return HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: .bundled), settings: settings,
+                                     weights: weights ?? spec.aggregator.weights)
+    }
+
+    static func recorded(_ p: HierarchicalPoint) -> RecordedLayout {
+        func site(_ e: CandidateEstimate) -> RecordedLayout.Site {
+            RecordedLayout.Site(cloud: e.specCloud, region: e.region.region, instanceType: e.instanceType)
+        }
+        return RecordedLayout(global: site(p.global), regional: p.regional.map { RecordedLayout.Regional(site: site($0.site), participants: $0.participants) })
+    }
+
+    static func same(_ a: HierarchicalPoint, _ b: HierarchicalPoint) -> Bool {
+        recorded(a) == recorded(b)
+    }
+
+    @Test func theChoiceRecordedIsKeptAndAWorseOneIsNot() throws {
+        let o = try Self.optimizer()
+        let fresh = try o.decide()
+        #expect(!fresh.keptRecorded && fresh.front.count > 1)
+        let again = try o.decide(recorded: Self.recorded(fresh.choice))
+        #expect(again.keptRecorded && Self.same(again.choice, fresh.choice))
+
+        // Any other point of the front scores worse with the spec's weights: not kept.
+        let table = fresh.front.enumerated().map { PlacementCandidate(coordinates: [$0.offset], objectives: $0.element.objectives) }
+        let w = fresh.objectives.map { fresh.weights[$0] }
+        let worse = try #require(fresh.front.indices.first {
+            selectionScore($0, front: Array(table.indices), in: table, weights: w) > selectionScore(fresh.chosen, front: Array(table.indices), in: table, weights: w) + 1e-9
+        })
+        let moved = try o.decide(recorded: Self.recorded(fresh.front[worse]))
+        #expect(!moved.keptRecorded && Self.same(moved.choice, fresh.choice))
+    }
+
+    @Test func aRecordedLayoutOnTheFrontThatTiesIsKept() throws {
+        // Weights on objectives the spec does not optimise: every point of the front scores 0.
+        let o = try Self.optimizer(weights: try #require(Weights(cost: 0, latency: 0, carbon: 1, egress: 0)))
+        let fresh = try o.decide()
+        let other = try #require(fresh.front.indices.first { $0 != fresh.chosen })
+        let kept = try o.decide(recorded: Self.recorded(fresh.front[other]))
+        #expect(kept.keptRecorded && Self.same(kept.choice, fresh.front[other]), "\(kept.choice.global.label)")
+    }
+
+    @Test func aRecordedLayoutNoLongerPossibleIsIgnored() throws {
+        let o = try Self.optimizer()
+        let fresh = try o.decide()
+        var gone = Self.recorded(fresh.choice)
+        gone.global.instanceType = "no-such-type"
+        #expect(try o.decide(recorded: gone).keptRecorded == false)
+        // A participant the spec no longer has.
+        var stranger = Self.recorded(fresh.choice)
+        stranger.regional = [RecordedLayout.Regional(site: stranger.global, participants: ["hospital-x"])]
+        let d = try o.decide(recorded: stranger)
+        #expect(!d.keptRecorded && Self.same(d.choice, fresh.choice))
+    }
+}
