@@ -73,13 +73,14 @@ extension Workspace {
     }
 
     /// The layout the state records (nil: no aggregator, or one recorded without its place).
-    static func recordedLayout(_ state: StateSnapshot?) -> RecordedLayout? {
+    public static func recordedLayout(_ state: StateSnapshot?) -> RecordedLayout? {
         func site(_ r: RecordedResource) -> RecordedLayout.Site? {
             guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
                   let t = r.inputs["instanceType"]?.stringValue else { return nil }
             return RecordedLayout.Site(cloud: c, region: g, instanceType: t)
         }
-        guard let state, let main = state.resource(at: "aggregator.main").map(RecordedResource.init), let global = site(main) else { return nil }
+        guard let state, let g = recordedPlacement(state) else { return nil }
+        let global = RecordedLayout.Site(cloud: g.cloud, region: g.region, instanceType: g.type)
         var regional: [RecordedLayout.Regional] = []
         for row in state.resources where row.address.hasPrefix("aggregator.regional.") {
             let r = RecordedResource(row)
@@ -90,11 +91,11 @@ extension Workspace {
     }
 
     /// The aggregators the state records, read once when the workspace loads, for the providers
-    /// that find their VMs by them (aws: each one's region; ssh: a regional one's host). Read only
-    /// when an aws cloud exists or an ssh cloud may hold aggregators; none without a state or when
-    /// it cannot be read now (the command that needs the state reports why).
+    /// that find their VMs by them (aws: each one's region; ssh: a regional one's host, also on a
+    /// cloud that is no longer a candidate). Read only when the spec has an aws or ssh cloud; none
+    /// without a state or when it cannot be read now (the command that needs the state reports why).
     static func recordedAggregators(spec: Spec, source: StateSource) -> [RecordedResource] {
-        guard spec.clouds.contains(where: { $0.provider == .aws || $0.provider == .ssh && spec.aggregator.candidates.clouds.contains($0.name) }),
+        guard spec.clouds.contains(where: { $0.provider == .aws || $0.provider == .ssh }),
               (try? source.exists(federation: spec.metadata.name)) == true,
               let snapshot = try? source.open(federation: spec.metadata.name, create: false, forReading: true).snapshot() else { return [] }
         return snapshot.resources.filter { $0.type == ResourceKind.aggregator.rawValue }.map(RecordedResource.init)

@@ -196,16 +196,20 @@ public struct Workspace: Sendable {
 
     private func place(_ state: StateSnapshot?) throws -> Placement {
         if let p = Placement.onPrivateCloud(spec) { return p }
-        let recorded = state?.resource(at: "aggregator.main").map(RecordedResource.init).flatMap { r -> (String, String, String)? in
-            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
-                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
-            return (c, g, t)
-        }
         do {
-            let decision = try optimizer(state: state).decide(recorded: recorded)
+            let decision = try optimizer(state: state).decide(recorded: Self.recordedPlacement(state))
             return Placement(decision)
         } catch let e as PlacementInfeasible {
             throw PlanErrors([PlanError(mark: spec.aggregator.mark, path: "aggregator", message: e.message)])
+        }
+    }
+
+    /// Where the state records `aggregator.main` (cloud, region, instance type), if it does.
+    public static func recordedPlacement(_ state: StateSnapshot?) -> (cloud: String, region: String, type: String)? {
+        state?.resource(at: "aggregator.main").map(RecordedResource.init).flatMap { r in
+            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
+                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
+            return (c, g, t)
         }
     }
 

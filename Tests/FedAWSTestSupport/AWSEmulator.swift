@@ -33,6 +33,7 @@ public final class AWSEmulator: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        try? handle.close()   // the child has its own
         let deadline = Date().addingTimeInterval(60)
         var ports: (moto: Int, proxy: Int)?
         while Date() < deadline {
@@ -58,7 +59,7 @@ public final class AWSEmulator: @unchecked Sendable {
     public func stop() {
         if process.isRunning {
             process.terminate()
-            // SIGKILL if SIGTERM is not acted on soon; moto dies with it (PR_SET_PDEATHSIG).
+            // SIGKILL if SIGTERM is not acted on soon; moto runs in that process and ends with it.
             let deadline = Date().addingTimeInterval(5)
             while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

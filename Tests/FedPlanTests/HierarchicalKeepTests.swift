@@ -1,6 +1,7 @@
 import FedCatalog
 import FedOptimize
 import FedSpec
+import FedState
 import Foundation
 import Testing
 @testable import FedPlan
@@ -68,5 +69,29 @@ import Testing
         stranger.regional = [RecordedLayout.Regional(site: stranger.global, participants: ["hospital-x"])]
         let d = try o.decide(recorded: stranger)
         #expect(!d.keptRecorded && Self.same(d.choice, fresh.choice))
+    }
+
+    @Test func theLayoutIsReadFromTheRecordedAggregators() throws {
+        func row(_ address: String, _ inputs: String) -> Resource {
+            Resource(address: address, type: "aggregator", provider: "aws.aws", providerID: nil, attributes: #"{"inputs":\#(inputs)}"#,
+                     inputsHash: "", created: Date(), updated: Date())
+        }
+        let main = row("aggregator.main", #"{"cloud":"aws","region":"us-east-1","instanceType":"m5.large"}"#)
+        let r1 = row("aggregator.regional.1", #"{"cloud":"aws","region":"eu-west-1","instanceType":"c5.large","participants":["a","b"],"parent":"aggregator.main"}"#)
+        let r2 = row("aggregator.regional.2", #"{"cloud":"aws","region":"ap-southeast-1","instanceType":"c5.large","participants":["d"],"parent":"aggregator.main"}"#)
+        func snapshot(_ rows: [Resource]) -> StateSnapshot {
+            StateSnapshot(lineage: "l", serial: 1, federation: "f", resources: rows, assignments: [], cursors: [:])
+        }
+        let layout = try #require(Workspace.recordedLayout(snapshot([main, r1, r2])))
+        #expect(layout == RecordedLayout(global: .init(cloud: "aws", region: "us-east-1", instanceType: "m5.large"), regional: [
+            .init(site: .init(cloud: "aws", region: "eu-west-1", instanceType: "c5.large"), participants: ["a", "b"]),
+            .init(site: .init(cloud: "aws", region: "ap-southeast-1", instanceType: "c5.large"), participants: ["d"]),
+        ]))
+        #expect(Workspace.recordedLayout(snapshot([main]))?.regional == [])
+        // No global aggregator, or a regional one recorded without whom it serves: no layout to keep.
+        #expect(Workspace.recordedLayout(snapshot([r1, r2])) == nil)
+        let partial = row("aggregator.regional.1", #"{"cloud":"aws","region":"eu-west-1","instanceType":"c5.large"}"#)
+        #expect(Workspace.recordedLayout(snapshot([main, partial])) == nil)
+        #expect(Workspace.recordedLayout(nil) == nil)
     }
 }

@@ -11,13 +11,32 @@ import Testing
         let provider = LocalProvider(root: root)
         let text = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
         let ephemeralLow = try #require(text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) })
-        for n in 1...12 {
+        let range = LocalProvider.reservableRange()
+        // Below the ephemeral range unless this machine's range starts too low to leave room.
+        #expect(ephemeralLow < 11000 || range == 10000...(ephemeralLow - 1), "\(range)")
+        var ports: [Int] = []
+        for n in 1...40 {
             let request = ResourceRequest(address: "aggregator.regional.\(n)", kind: .aggregator, inputs: .object([:]))
-            let port = try #require(try provider.create(request).attributes["port"]?.numberValue)
-            #expect(port >= 10000 && Int(port) < ephemeralLow, "port \(port)")
-            #expect(LocalProvider.canBind(Int(port)), "port \(port) is not free")
-            #expect(try provider.update(request).attributes["port"]?.numberValue == port)
+            let port = Int(try #require(try provider.create(request).attributes["port"]?.numberValue))
+            #expect(range.contains(port), "port \(port)")
+            #expect(LocalProvider.canBind(port), "port \(port) is not free")
+            #expect(try provider.update(request).attributes["port"]?.numberValue == Double(port))
+            ports.append(port)
         }
+        // One root's aggregators never share a port, though none of them is listening yet.
+        #expect(Set(ports).count == ports.count, "\(ports.sorted())")
+    }
+
+    @Test func aPortAnotherAggregatorOfTheRootRecordsIsNotReservedAgain() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-ports-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let provider = LocalProvider(root: root)
+        let main = ResourceRequest(address: "aggregator.main", kind: .aggregator, inputs: .object([:]))
+        let recorded = Int(try #require(try provider.create(main).attributes["port"]?.numberValue))
+        // Not listening (no run), so free to bind: only the record keeps it from a second aggregator.
+        #expect(LocalProvider.canBind(recorded))
+        let other = try #require((LocalProvider.reservableRange()).first { $0 != recorded && LocalProvider.canBind($0) })
+        #expect(try provider.reservePort("aggregator.regional.1", candidates: [recorded, recorded, other]) == other)
     }
 
     @Test func aPortSomeoneHoldsIsNeverReserved() throws {
@@ -38,12 +57,12 @@ import Testing
         try #require(held > 0 && listen(fd, 1) == 0)
         #expect(!LocalProvider.canBind(held))
         let next = try #require((held + 1...held + 200).first { LocalProvider.canBind($0) })
-        #expect(try LocalProvider.reservePort("aggregator.main", candidates: [held, held, next]) == next)
-        #expect(throws: ProviderError.self) { try LocalProvider.reservePort("aggregator.main", candidates: [held]) }
+        #expect(try LocalProvider.firstFree("aggregator.main", candidates: [held, held, next]) == next)
+        #expect(throws: ProviderError.self) { try LocalProvider.firstFree("aggregator.main", candidates: [held]) }
         do {
-            _ = try LocalProvider.reservePort("aggregator.main", candidates: [held])
+            _ = try LocalProvider.firstFree("aggregator.main", candidates: [held])
         } catch {
-            #expect(error.address == "aggregator.main" && error.message.contains("is in use"), "\(error)")
+            #expect(error.address == "aggregator.main" && error.message == "all 1 ports tried are in use or held by this federation's other aggregators", "\(error)")
         }
     }
 }

@@ -179,7 +179,7 @@ import Testing
             let destroy = try h.run(["destroy", "--auto-approve", "--no-color"])
             #expect(destroy.status == 0, "\(destroy.stdout)\n\(destroy.stderr)")
             let warning = destroy.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: aggregator.regional.1: its former host ") }
-            #expect(warning.count >= 1 && warning.allSatisfy { $0.contains(bed["reg"].address) && $0.contains("did not answer") && $0.hasSuffix("anything of it left there was neither checked nor removed") },
+            #expect(warning.count >= 1 && warning.allSatisfy { $0.contains(bed["reg"].address) && $0.contains("could not be searched") && $0.hasSuffix("anything of it left there was neither checked nor removed") },
                     "\(destroy.stderr)")
             #expect(try h.sql("select count(*) from resources where address like 'aggregator.%'") == "0")
 

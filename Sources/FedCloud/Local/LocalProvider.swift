@@ -112,11 +112,20 @@ public struct LocalProvider: Provider, VMProber {
     /// later for the next run), picked at random below the kernel's ephemeral range. A port from
     /// bind(0), released, stays in the pool the kernel hands to every other bind(0) and outgoing
     /// connection, and one such process took it before the aggregator started; below the range
-    /// only a process that asks for the number can.
+    /// only a process that asks for the number can. Never one this root's other aggregators hold
+    /// (a hierarchical federation's regional ones are not running when the next is created).
     private func reservePort(_ address: String) throws(ProviderError) -> Int {
         let range = Self.reservableRange()
         var random = SystemRandomNumberGenerator()
-        return try Self.reservePort(address, candidates: (0..<256).lazy.map { _ in Int.random(in: range, using: &random) })
+        return try reservePort(address, candidates: (0..<256).map { _ in Int.random(in: range, using: &random) })
+    }
+
+    /// The first candidate no other aggregator of this root records and nothing has bound.
+    func reservePort(_ address: String, candidates: [Int]) throws(ProviderError) -> Int {
+        let aggregators = root.appendingPathComponent(ResourceKind.aggregator.rawValue)
+        let taken = Set(((try? FileManager.default.contentsOfDirectory(atPath: aggregators.path)) ?? [])
+            .compactMap { port(in: aggregators.appendingPathComponent($0)) })
+        return try Self.firstFree(address, candidates: candidates.filter { !taken.contains($0) })
     }
 
     /// Ports 10000 up to the start of the ephemeral range (`ip_local_port_range`: 32768 unless
@@ -128,22 +137,35 @@ public struct LocalProvider: Provider, VMProber {
     }
 
     /// The first candidate nothing on this machine has bound (checked by binding it).
-    static func reservePort(_ address: String, candidates: some Sequence<Int>) throws(ProviderError) -> Int {
-        for port in candidates where canBind(port) { return port }
+    static func firstFree(_ address: String, candidates: [Int]) throws(ProviderError) -> Int {
+        var tried = 0
+        for port in candidates {
+            tried += 1
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                throw ProviderError(provider: "local", address: address, operation: "socket", message: String(cString: strerror(errno)), retryable: false)
+            }
+            defer { close(fd) }
+            if bind(fd, port: port) { return port }
+        }
         throw ProviderError(provider: "local", address: address, operation: "reserve a port on 127.0.0.1",
-                            message: "every port tried between \(reservableRange().lowerBound) and \(reservableRange().upperBound) is in use", retryable: false)
+                            message: "all \(tried) ports tried are in use or held by this federation's other aggregators", retryable: false)
     }
 
     static func canBind(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return bind(fd, port: port)
+    }
+
+    private static func bind(_ fd: Int32, port: Int) -> Bool {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
     }
 

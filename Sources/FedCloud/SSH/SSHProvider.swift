@@ -282,7 +282,7 @@ public struct SSHProvider: Provider, VMProber {
                 text = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
             } catch {
                 if former {
-                    Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) did not answer (\(error.message)); anything of it left there was neither checked nor removed")
+                    Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) could not be searched (\(error.message)); anything of it left there was neither checked nor removed")
                     continue
                 }
                 throw ProviderError(provider: instance, address: address, operation: "read \(dir) on \(m.host.label)", message: error.message, retryable: error.retryable)
@@ -305,7 +305,7 @@ public struct SSHProvider: Provider, VMProber {
                     try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
                 }
             } catch where former {
-                Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) did not answer (\(error.message)); anything of it left there was neither checked nor removed")
+                Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) could not be searched (\(error.message)); anything of it left there was neither checked nor removed")
                 continue
             }
         }

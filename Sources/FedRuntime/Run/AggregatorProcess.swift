@@ -9,19 +9,26 @@ final class AggregatorProcess {
     let port: Int
     let configFile: URL
     let bind: String
+    /// `aggregator.main` or `aggregator.regional.<n>`, for messages.
+    let address: String
     private var process: ChildProcess?
+    /// Where this start's lines begin in the log (it is appended to across starts).
+    private var logOffset: UInt64 = 0
 
-    init(workdir: URL, port: Int, configFile: URL, bind: String = "127.0.0.1") {
+    init(workdir: URL, port: Int, configFile: URL, bind: String = "127.0.0.1", address: String = "aggregator.main") {
         self.workdir = workdir
         self.port = port
         self.configFile = configFile
         self.bind = bind
+        self.address = address
     }
 
     func start() throws {
         stopLeftover()
         let ready = workdir.appendingPathComponent("ready")
         try? FileManager.default.removeItem(at: ready)
+        let log = workdir.appendingPathComponent("aggregator.log").path
+        logOffset = ((try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? NSNumber)?.uint64Value ?? 0
         let p = try RunProcesses.start(["aggregator", "--bind", bind, "--port", "\(port)", "--config", configFile.path, "--ready-file", ready.path],
                                        in: workdir, log: "aggregator.log")
         try? Data("\(p.pid)\n".utf8).write(to: workdir.appendingPathComponent("aggregator.pid"))
@@ -32,7 +39,7 @@ final class AggregatorProcess {
                 let tail = logTail()
                 // The port was reserved when the aggregator was created; something else took it since.
                 if tail.contains("Address already in use") {
-                    throw RunCoordinator.Failure(description: "the aggregator cannot listen on \(bind):\(port), the port recorded for it: another process holds it (`ss -ltnp 'sport = :\(port)'` names it); stop that process and apply again")
+                    throw RunCoordinator.Failure(description: "\(address) cannot listen on \(bind):\(port), the port recorded for it: another process holds it (`ss -ltnp 'sport = :\(port)'` names it); stop that process and apply again")
                 }
                 throw RunCoordinator.Failure(description: "the aggregator exited at start: \(tail)")
             }
@@ -70,9 +77,13 @@ final class AggregatorProcess {
         usleep(50_000)
     }
 
+    /// The last lines this start wrote.
     private func logTail() -> String {
-        ((try? String(contentsOf: workdir.appendingPathComponent("aggregator.log"), encoding: .utf8)) ?? "")
-            .split(separator: "\n").suffix(3).joined(separator: " / ")
+        guard let h = FileHandle(forReadingAtPath: workdir.appendingPathComponent("aggregator.log").path) else { return "" }
+        defer { try? h.close() }
+        try? h.seek(toOffset: logOffset)
+        let data = (try? h.readToEnd()) ?? Data()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " / ")
     }
 }
 

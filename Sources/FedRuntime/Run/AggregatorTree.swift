@@ -62,7 +62,7 @@ struct AggregatorTree {
                 handle = RemoteAggregator(machine: remote.machine, directory: remote.directory, federationDirectory: remote.federationDirectory,
                                           port: Int(port), bind: remoteBind, launch: launch)
             } else {
-                handle = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: file, bind: bind)
+                handle = AggregatorProcess(workdir: URL(fileURLWithPath: workdir), port: Int(port), configFile: file, bind: bind, address: row.address)
             }
             out.append(Regional(name: name, participants: participants, endpoint: endpoint,
                                 client: AggregatorClient(base: endpoint, tls: coordinator), handle: handle))
@@ -99,6 +99,11 @@ struct AggregatorTree {
 
     func waitHealthy() throws {
         for r in regionals { try RunCoordinator.waitHealthy(r.client, endpoint: r.endpoint) }
+    }
+
+    /// True when the global aggregator and every regional one answer their health check now.
+    func allAnswer(global: AggregatorClient) -> Bool {
+        (try? global.health()) != nil && regionals.allSatisfy { (try? $0.client.health()) != nil }
     }
 
     /// Opens round `r` on every regional aggregator with the same global model.

@@ -296,7 +296,11 @@ public struct RunCoordinator {
                         try stopAtBoundary()
                         // A dead or silent aggregator is restarted and the round run again from its
                         // opening global model; anything else ends the run (its rounds so far are kept).
-                        let unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
+                        var unreachable = (error as? HTTPClientError)?.isUnreachable == true || error is HTTPUnreachable
+                        // Any other HTTP failure may still be a dead peer: one killed mid-handshake
+                        // fails TLS (curl 35), not the connection, and on a host that does not reap
+                        // a killed aggregator still looks alive by its pid. Ask each one itself.
+                        if !unreachable, error is HTTPClientError, !tree.allAnswer(global: client) { unreachable = true }
                         if (!aggregator.isAlive || unreachable) && attempt < Self.aggregatorRestarts {
                             attempt += 1
                             // The restarted aggregator is sent the round's opening model.

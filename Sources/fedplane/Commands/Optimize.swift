@@ -57,7 +57,8 @@ extension Fedplane {
                     }
                 }
                 let optimizer = ws.optimizer(weights: override, state: state)
-                let decision = try optimizer.decide()
+                // As `plan` chooses: the recorded placement is kept while it scores as well.
+                let decision = try optimizer.decide(recorded: Workspace.recordedPlacement(state))
                 let baseline = compareBaseline ? try Baseline.estimate(optimizer.model) : nil
                 if let svg {
                     // The chart always marks the baseline: it is what the choice is measured against.
@@ -97,7 +98,8 @@ extension Fedplane {
         func runHierarchical(_ ws: Workspace, state: StateSnapshot?) throws {
             let weights = try parsedWeights() ?? ws.spec.aggregator.weights
             let model = ws.placementModel(state: state)
-            let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
+            let decision = try HierarchicalOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights)
+                .decide(recorded: Workspace.recordedLayout(state))
             let flat = try? AggregatorOptimizer(model: model, settings: ws.spec.aggregator.optimizer, weights: weights).decide()
             var projected: [String] = []
             if let projections {
@@ -131,7 +133,8 @@ enum HierarchicalView {
         }
         out += render(rows)
         let c = d.choice
-        out += "\nChosen: global \(c.global.label)" + (c.direct.isEmpty ? "" : " serving \(c.direct.joined(separator: ", ")) directly") + "\n"
+        out += "\nChosen: global \(c.global.label)" + (c.direct.isEmpty ? "" : " serving \(c.direct.joined(separator: ", ")) directly")
+            + (d.keptRecorded ? " (kept: the layout the state records scores as well as the best)" : "") + "\n"
         for r in c.regional { out += "  regional \(r.site.label) serving \(r.participants.joined(separator: ", "))\n" }
         out += "  \(Money.format(c.cost)) \(d.currency), \(Money.format(c.latencyMs)) ms, \(OptimizeView.kg(c.carbonKg)) kg CO2e, \(Money.format(c.egressGB)) GB across clouds per run\n"
         if let f = flat {
@@ -195,6 +198,7 @@ enum OptimizeView {
         let c = d.choice
         out += "\nChosen: \(c.label) — \(Money.format(c.cost)) \(d.currency) per run (compute \(usd(c.computeUSD)), egress \(usd(c.egressUSD))), "
         out += "\(Money.format(c.roundLatencyMs)) ms per round (slowest: \(c.slowestParticipant), RTT \(Money.format(c.rttMs)) ms + transfer \(Money.format(c.transferMs)) ms + aggregation \(Money.format(c.aggregationMs)) ms)\n"
+        if d.keptRecorded { out += "Kept: the placement the state records scores as well as the best.\n" }
         if d.extendedObjectives {
             if let e = c.carbon {
                 out += "Carbon: \(kg(e.kgCO2e)) kg CO2e per run (\(String(format: "%.3f", e.kWh)) kWh at PUE \(e.pue) × \(Money.format(e.gridGramsPerKWh)) g/kWh; \(String(format: "%.2f", e.wattsPerVcpu)) W per vCPU)\n"
