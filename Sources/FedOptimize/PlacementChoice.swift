@@ -8,18 +8,9 @@
 public func select(front: [Int], in candidates: [PlacementCandidate], weights: [Double]) -> Int? {
     let members = front.filter { candidates[$0].isFeasible }
     guard let first = members.first else { return nil }
-    let m = candidates[first].objectives.count
-    precondition(weights.count == m, "one weight per objective")
+    precondition(weights.count == candidates[first].objectives.count, "one weight per objective")
     precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite }, "weights must be finite and non-negative")
-    let low = (0..<m).map { k in members.map { candidates[$0].objectives[k] }.min()! }
-    let high = (0..<m).map { k in members.map { candidates[$0].objectives[k] }.max()! }
-    func score(_ i: Int) -> Double {
-        var sum = 0.0
-        for k in 0..<m where high[k] > low[k] {
-            sum += weights[k] * (candidates[i].objectives[k] - low[k]) / (high[k] - low[k])
-        }
-        return sum
-    }
+    let score = SelectionScore(front: members, in: candidates, weights: weights)
     return members.min { a, b in
         let (sa, sb) = (score(a), score(b))
         if sa != sb { return sa < sb }
@@ -32,13 +23,29 @@ public func select(front: [Int], in candidates: [PlacementCandidate], weights: [
 /// The weighted sum `select` ranks candidate `i` by: each objective min–max normalised over
 /// `front` (an objective equal for all of them counts 0).
 public func selectionScore(_ i: Int, front: [Int], in candidates: [PlacementCandidate], weights: [Double]) -> Double {
-    var sum = 0.0
-    for k in weights.indices {
-        let values = front.map { candidates[$0].objectives[k] }
-        guard let lo = values.min(), let hi = values.max(), hi > lo else { continue }
-        sum += weights[k] * (candidates[i].objectives[k] - lo) / (hi - lo)
+    SelectionScore(front: front, in: candidates, weights: weights)(i)
+}
+
+/// The normalisation `select` scores by, computed once for a front.
+struct SelectionScore {
+    let candidates: [PlacementCandidate]
+    let weights: [Double]
+    let low: [Double], high: [Double]
+
+    init(front: [Int], in candidates: [PlacementCandidate], weights: [Double]) {
+        self.candidates = candidates
+        self.weights = weights
+        low = weights.indices.map { k in front.map { candidates[$0].objectives[k] }.min() ?? 0 }
+        high = weights.indices.map { k in front.map { candidates[$0].objectives[k] }.max() ?? 0 }
     }
-    return sum
+
+    func callAsFunction(_ i: Int) -> Double {
+        var sum = 0.0
+        for k in weights.indices where high[k] > low[k] {
+            sum += weights[k] * (candidates[i].objectives[k] - low[k]) / (high[k] - low[k])
+        }
+        return sum
+    }
 }
 
 /// A constraint a candidate breaks, and by how much (its positive violation).

@@ -74,17 +74,11 @@ extension Workspace {
 
     /// The layout the state records (nil: no aggregator, or one recorded without its place).
     public static func recordedLayout(_ state: StateSnapshot?) -> RecordedLayout? {
-        func site(_ r: RecordedResource) -> RecordedLayout.Site? {
-            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
-                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
-            return RecordedLayout.Site(cloud: c, region: g, instanceType: t)
-        }
-        guard let state, let g = recordedPlacement(state) else { return nil }
-        let global = RecordedLayout.Site(cloud: g.cloud, region: g.region, instanceType: g.type)
+        guard let state, let global = recordedPlacement(state) else { return nil }
         var regional: [RecordedLayout.Regional] = []
         for row in state.resources where row.address.hasPrefix("aggregator.regional.") {
             let r = RecordedResource(row)
-            guard let s = site(r), case .array(let names)? = r.inputs["participants"] else { return nil }
+            guard let s = recordedSite(r), case .array(let names)? = r.inputs["participants"] else { return nil }
             regional.append(RecordedLayout.Regional(site: s, participants: names.compactMap(\.stringValue)))
         }
         return RecordedLayout(global: global, regional: regional)

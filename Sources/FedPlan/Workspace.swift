@@ -204,13 +204,16 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Where the state records `aggregator.main` (cloud, region, instance type), if it does.
-    public static func recordedPlacement(_ state: StateSnapshot?) -> (cloud: String, region: String, type: String)? {
-        state?.resource(at: "aggregator.main").map(RecordedResource.init).flatMap { r in
-            guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
-                  let t = r.inputs["instanceType"]?.stringValue else { return nil }
-            return (c, g, t)
-        }
+    /// Where the state records `aggregator.main`, if it does.
+    public static func recordedPlacement(_ state: StateSnapshot?) -> RecordedLayout.Site? {
+        state?.resource(at: "aggregator.main").map(RecordedResource.init).flatMap(recordedSite)
+    }
+
+    /// An aggregator's recorded site: its `cloud`, `region` and `instanceType` inputs.
+    static func recordedSite(_ r: RecordedResource) -> RecordedLayout.Site? {
+        guard let c = r.inputs["cloud"]?.stringValue, let g = r.inputs["region"]?.stringValue,
+              let t = r.inputs["instanceType"]?.stringValue else { return nil }
+        return RecordedLayout.Site(cloud: c, region: g, instanceType: t)
     }
 
     /// The aggregator optimizer for this spec, with the spec's weights unless `weights` is given;

@@ -78,11 +78,11 @@ import Testing
         let a = try optimizer.decide(), b = try optimizer.decide()
         #expect(a.chosen == b.chosen && a.front == b.front)
         let c = a.choice
-        let kept = try optimizer.decide(recorded: (c.specCloud, c.region.region, c.instanceType))
+        let kept = try optimizer.decide(recorded: RecordedLayout.Site(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType))
         #expect(kept.keptRecorded && kept.chosen == a.chosen)
         // A recorded placement that is now worse than the best is not kept.
         let worse = a.front.first { $0 != a.chosen }.map { a.candidates[$0] }!
-        let moved = try optimizer.decide(recorded: (worse.specCloud, worse.region.region, worse.instanceType))
+        let moved = try optimizer.decide(recorded: RecordedLayout.Site(cloud: worse.specCloud, region: worse.region.region, instanceType: worse.instanceType))
         #expect(!moved.keptRecorded && moved.chosen == a.chosen)
     }
 

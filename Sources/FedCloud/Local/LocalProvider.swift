@@ -153,10 +153,7 @@ public struct LocalProvider: Provider, VMProber {
     }
 
     static func canBind(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return bind(fd, port: port)
+        (try? firstFree("", candidates: [port])) != nil
     }
 
     private static func bind(_ fd: Int32, port: Int) -> Bool {

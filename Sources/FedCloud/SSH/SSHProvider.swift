@@ -282,7 +282,7 @@ public struct SSHProvider: Provider, VMProber {
                 text = try m.host.shell("cat \(Shell.quote(dir + "/port")) 2>/dev/null", input: nil, timeout: 30).stdout
             } catch {
                 if former {
-                    Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) could not be searched (\(error.message)); anything of it left there was neither checked nor removed")
+                    skipFormerHost(address, m, error.message)
                     continue
                 }
                 throw ProviderError(provider: instance, address: address, operation: "read \(dir) on \(m.host.label)", message: error.message, retryable: error.retryable)
@@ -305,10 +305,15 @@ public struct SSHProvider: Provider, VMProber {
                     try m.host.run("rm -rf -- \(Shell.quote(dir))\n" + removeFederationDirectoryIfDone(m), "remove \(dir)")
                 }
             } catch where former {
-                Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) could not be searched (\(error.message)); anything of it left there was neither checked nor removed")
+                skipFormerHost(address, m, error.message)
                 continue
             }
         }
+    }
+
+    /// A former host is searched best effort: one that cannot be is named, with what was not done.
+    private func skipFormerHost(_ address: String, _ m: Machine, _ why: String) {
+        Warnings.once("\(address): its former host \(m.host.label) (recorded in the state) could not be searched (\(why)); anything of it left there was neither checked nor removed")
     }
 
     /// Its host in the spec first, then every other aggregator host of this cloud, then the host

@@ -90,9 +90,9 @@ public struct AggregatorOptimizer: Sendable {
         self.exactFrontLimit = exactFrontLimit
     }
 
-    /// - Parameter recorded: the placement in state (`cloud`, `region`, `type`); it is kept while it
-    ///   scores as well as the best choice, so equal points never flap between plans.
-    public func decide(recorded: (cloud: String, region: String, type: String)? = nil) throws -> PlacementDecision {
+    /// - Parameter recorded: the placement in state; it is kept while it scores as well as the
+    ///   best choice, so equal points never flap between plans.
+    public func decide(recorded: RecordedLayout.Site? = nil) throws -> PlacementDecision {
         let estimates = try model.candidates()
         guard !estimates.isEmpty else {
             throw PlacementInfeasible(message: "no instance type of the catalog matches the aggregator's candidate clouds, regions and instance types")
@@ -133,13 +133,12 @@ public struct AggregatorOptimizer: Sendable {
         var chosen = best
         var kept = false
         if let r = recorded,
-           let i = estimates.firstIndex(where: { $0.specCloud == r.cloud && $0.region.region == r.region && $0.instanceType == r.type }),
+           let i = estimates.firstIndex(where: { $0.isAt(r) }),
            i != best, front.contains(i),
            score(i, front: front, table: table) <= score(best, front: front, table: table) + 1e-12 {
             chosen = i
             kept = true
-        } else if let r = recorded, estimates[best].specCloud == r.cloud, estimates[best].region.region == r.region,
-                  estimates[best].instanceType == r.type {
+        } else if let r = recorded, estimates[best].isAt(r) {
             kept = true
         }
         func cheapestFirst(_ indices: [Int]) -> [Int] {

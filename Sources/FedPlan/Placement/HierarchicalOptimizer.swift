@@ -61,6 +61,13 @@ public struct RecordedLayout: Sendable, Equatable {
     }
 }
 
+extension CandidateEstimate {
+    /// True when this candidate is the recorded site (the spec's cloud, region, instance type).
+    func isAt(_ site: RecordedLayout.Site) -> Bool {
+        specCloud == site.cloud && region.region == site.region && instanceType == site.instanceType
+    }
+}
+
 /// Hierarchical placement (`aggregator.topology: hierarchical`): builds a `HierarchyInstance`
 /// from the flat model's per-site estimates and runs NSGA-II on it.
 ///
@@ -190,8 +197,9 @@ public struct HierarchicalOptimizer: Sendable {
         let best = select(front: Array(table.indices), in: table, weights: w)!
         var chosen = best
         var kept = false
+        let all = Array(table.indices)
         if let recordedLayout, let i = entries.firstIndex(where: { $0.layout == recordedLayout }),
-           selectionScore(i, front: Array(table.indices), in: table, weights: w) <= selectionScore(best, front: Array(table.indices), in: table, weights: w) + 1e-12 {
+           selectionScore(i, front: all, in: table, weights: w) <= selectionScore(best, front: all, in: table, weights: w) + 1e-12 {
             chosen = i
             kept = true
         }
@@ -205,9 +213,7 @@ public struct HierarchicalOptimizer: Sendable {
     /// names a participant the spec no longer has, or it has more regional aggregators than the
     /// spec allows. A participant it does not name (new to the spec) reports to the global one.
     static func genes(_ r: RecordedLayout, sites: [CandidateEstimate], participants: [String], maxRegional: Int) -> [Double]? {
-        func index(_ s: RecordedLayout.Site) -> Int? {
-            sites.firstIndex { $0.specCloud == s.cloud && $0.region.region == s.region && $0.instanceType == s.instanceType }
-        }
+        func index(_ s: RecordedLayout.Site) -> Int? { sites.firstIndex { $0.isAt(s) } }
         guard r.regional.count <= maxRegional, let global = index(r.global) else { return nil }
         var genes = [Double(global)] + [Double](repeating: 0, count: maxRegional + participants.count)
         for (j, regional) in r.regional.enumerated() {
