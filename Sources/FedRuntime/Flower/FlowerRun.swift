@@ -210,7 +210,7 @@ public struct FlowerRun {
             // A SuperNode that died is replaced on its participant's next VM (the orchestrator's
             // circular queue), with a new key and node id; the round it was in goes on without it.
             for (i, dead) in nodes.enumerated() where !dead.site.isAlive(pidFile: dead.pidFile) {
-                let why = FlowerNodeStarter.plain(dead.site.tail(dead.logFile, lines: 2))
+                let why = dead.site.exitReason(dead.logFile)
                 guard dead.generation < maxReplacements[i] else {
                     try recordEnd(number, config: config, startedAt: startedAt, status: .failed)
                     throw Failure(description: "run.\(number): the Flower SuperNode of \(dead.participant.name) on \(dead.vm) (\(dead.site.host.label)) exited, \(dead.generation) replacements already: \(why)")
@@ -224,7 +224,7 @@ public struct FlowerRun {
             }
             guard link.isAlive(pidFile: "superlink.pid") else {
                 try recordEnd(number, config: config, startedAt: startedAt, status: .failed)
-                throw Failure(description: "run.\(number): the Flower SuperLink on \(link.host.label) exited: \(link.tail("superlink.log", lines: 3))")
+                throw Failure(description: "run.\(number): the Flower SuperLink on \(link.host.label) exited: \(link.exitReason("superlink.log"))")
             }
             guard Date() < deadline else {
                 _ = try? cli.flwr(["stop", runID, flower.federation], marker: marker, timeout: 30)
@@ -315,7 +315,7 @@ public struct FlowerRun {
         while true {
             if (try? site.host.shell(probe, input: nil, timeout: 15).status) == 0 { return }
             guard site.isAlive(pidFile: "superlink.pid") else {
-                throw Failure(description: "\(what) on \(site.host.label) exited at start: \(site.tail("superlink.log", lines: 3))")
+                throw Failure(description: "\(what) on \(site.host.label) exited at start: \(site.exitReason("superlink.log"))")
             }
             guard Date() < deadline, Shutdown.signal == nil else {
                 throw Failure(description: "\(what) on \(site.host.label) did not listen on port \(port) within \(Int(seconds)) s: \(site.tail("superlink.log", lines: 3))")
