@@ -82,7 +82,7 @@ let package = Package(
                                                                "FedDigest"]),
 
         .testTarget(name: "FedSpecTests", dependencies: ["FedSpec"]),
-        .testTarget(name: "FedStateTests", dependencies: ["FedState", "FedPostgresTestSupport"]),
+        .testTarget(name: "FedStateTests", dependencies: ["FedState", "FedPostgresTestSupport", "FedTestSupport"]),
         .testTarget(name: "FedCatalogTests", dependencies: ["FedCatalog", "FedDigest"]),
         .testTarget(name: "FedDigestTests", dependencies: ["FedDigest"]),
         .testTarget(name: "FedModelsTests", dependencies: ["FedModels", "FedDigest"]),
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "FedRandomTests", dependencies: ["FedRandom"]),
         .testTarget(name: "FedTrainTests", dependencies: ["FedTrain", "FedWeights"]),
         .testTarget(name: "FedWeightsTests", dependencies: ["FedWeights"]),
-        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport", "FedPostgresTestSupport"]),
+        .testTarget(name: "fedplaneTests", dependencies: ["FedSpec", "FedAWSTestSupport", "FedPostgresTestSupport", "FedTestSupport"]),
         .testTarget(name: "FedProcessTests", dependencies: ["FedProcess"]),
         .testTarget(name: "FedPKITests", dependencies: ["FedPKI"]),
         .testTarget(name: "FedHostTests", dependencies: ["FedHost", "FedProcess"]),
@@ -100,8 +100,10 @@ let package = Package(
         .target(name: "FedAWSTestSupport", path: "Tests/FedAWSTestSupport"),
         // A real PostgreSQL server (initdb in a temp dir, 127.0.0.1) for the state backend tests.
         .target(name: "FedPostgresTestSupport", path: "Tests/FedPostgresTestSupport"),
+        // offPool: a blocking test body on a thread of its own that stays in the test's task.
+        .target(name: "FedTestSupport", path: "Tests/FedTestSupport"),
         .testTarget(name: "FedAWSTests", dependencies: ["FedAWS", "FedAWSTestSupport", "FedHTTP", "FedCloud", "FedSpec", "FedDigest"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedCloud", "FedPKI", "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedTrace"]),
+        .testTarget(name: "FedRuntimeTests", dependencies: ["FedRuntime", "FedCloud", "FedPKI", "FedWeights", "FedTrain", "FedHTTP", "FedDigest", "FedTrace", "FedTestSupport"]),
     ]
 )

@@ -4,6 +4,7 @@ import FedProcess
 import Foundation
 import Testing
 @testable import FedRuntime
+import FedTestSupport
 
 /// SuperNode authentication with a real Flower SuperLink (flwr 1.42.0, TLS from a federation PKI
 /// made here, `--enable-supernode-auth`) on 127.0.0.1: a SuperNode whose key fedplane made and
@@ -19,7 +20,7 @@ struct FlowerAuthTests {
 
     // Off Swift's cooperative pool: it waits on processes for tens of seconds, and the suites'
     // in-process aggregators need the pool's two threads.
-    @Test func aRegisteredSuperNodeIsAdmittedAndAnUnregisteredOneRefused() async throws { try await blocking { try Self().registeredAndUnregistered() } }
+    @Test func aRegisteredSuperNodeIsAdmittedAndAnUnregisteredOneRefused() async throws { try await offPool { try Self().registeredAndUnregistered() } }
     func registeredAndUnregistered() throws {
         let python = try #require(TestFlowerPython.interpreter)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("fedplane-flwr-auth-\(UUID().uuidString.prefix(8))")

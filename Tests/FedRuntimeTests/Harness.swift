@@ -47,9 +47,3 @@ func withAggregator<T>(state: AggregatorState, identify: @escaping AggregatorSer
     }
 }
 
-/// Blocking libcurl calls run off the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { k in
-        DispatchQueue.global().async { k.resume(with: Result { try body() }) }
-    }
-}

@@ -6,6 +6,7 @@ import FedTrain
 import FedWeights
 import Foundation
 import Testing
+import FedTestSupport
 
 /// The aggregator over real TLS on 127.0.0.1 with the federation's real certificates: who may
 /// connect, and who may do what, follows from the client certificate alone.
@@ -69,7 +70,7 @@ import Testing
     /// Submits hospital-x's honest update with `tls`, posting as `participant`.
     func submit(_ base: String, _ tls: ClientTLS, as participant: String) async throws {
         let u = try Material.honest(participant)
-        try await blocking {
+        try await offPool {
             try AggregatorClient(base: base, tls: tls, timeoutSeconds: 90)
                 .submit(round: 1, participant: participant, update: try SafeTensors.encode(u.weights), trainSamples: u.trainSamples, evaluation: u.evaluation)
         }
@@ -81,32 +82,32 @@ import Testing
         let fx = try PKIFixture(federation: federation)
         try await serve(fx) { base, state in
             let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
-            try await blocking { try coordinator.open(round: 1, global: Material.global) }
+            try await offPool { try coordinator.open(round: 1, global: Material.global) }
             // A participant reads the global model and posts its own update.
             let a = AggregatorClient(base: base, tls: fx.client(.participant("hospital-a")), timeoutSeconds: 90)
-            #expect(try await blocking { try a.global(round: 1) } == Material.global)
+            #expect(try await offPool { try a.global(round: 1) } == Material.global)
             try await submit(base, fx.client(.participant("hospital-a")), as: "hospital-a")
             try await submit(base, fx.client(.participant("hospital-b")), as: "hospital-b")
 
             // A's certificate posting as B, or calling the coordinator's routes: refused.
             await #expect { try await submit(base, fx.client(.participant("hospital-a")), as: "hospital-c") } throws: { status($0) == 403 }
-            await #expect { try await blocking { try a.close(round: 1, minParticipants: 1) } } throws: { status($0) == 403 }
-            await #expect { try await blocking { try a.open(round: 2, global: Material.global) } } throws: { status($0) == 403 }
-            await #expect { try await blocking { try a.result(round: 1) } } throws: { status($0) == 403 }
+            await #expect { try await offPool { try a.close(round: 1, minParticipants: 1) } } throws: { status($0) == 403 }
+            await #expect { try await offPool { try a.open(round: 2, global: Material.global) } } throws: { status($0) == 403 }
+            await #expect { try await offPool { try a.result(round: 1) } } throws: { status($0) == 403 }
             // The coordinator's certificate cannot post an update.
             await #expect { try await submit(base, fx.client(.coordinator), as: "hospital-c") } throws: { status($0) == 403 }
             #expect(await state.received == ["hospital-a", "hospital-b"])
 
-            let result = try await blocking { try coordinator.close(round: 1, minParticipants: 2) }
+            let result = try await offPool { try coordinator.close(round: 1, minParticipants: 2) }
             #expect(result.participants == ["hospital-a", "hospital-b"])
-            let made = try await blocking { try coordinator.result(round: 1) }
+            let made = try await offPool { try coordinator.result(round: 1) }
             #expect(result.resultSHA256 == SHA256.hex(made))
             // Only the coordinator opens the next round from that result; a participant may not.
-            await #expect { try await blocking { try a.open(round: 2, fromResultSHA256: SHA256.hex(made)) } } throws: { status($0) == 403 }
-            #expect(try await blocking { try coordinator.open(round: 2, fromResultSHA256: SHA256.hex(made)) })
-            #expect(try await blocking { try a.global(round: 2) } == made)
+            await #expect { try await offPool { try a.open(round: 2, fromResultSHA256: SHA256.hex(made)) } } throws: { status($0) == 403 }
+            #expect(try await offPool { try coordinator.open(round: 2, fromResultSHA256: SHA256.hex(made)) })
+            #expect(try await offPool { try a.global(round: 2) } == made)
             // Not held (round 2's result does not exist): false, so the coordinator sends the model.
-            #expect(try await blocking { try coordinator.open(round: 3, fromResultSHA256: SHA256.hex(made)) } == false)
+            #expect(try await offPool { try coordinator.open(round: 3, fromResultSHA256: SHA256.hex(made)) } == false)
         }
     }
 
@@ -131,20 +132,20 @@ import Testing
 
         try await serve(fx, identity: try fx.identity(participants: Material.participants + ["hospital-a"])) { base, state in
             let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
-            try await blocking { try coordinator.open(round: 1, global: Material.global) }
+            try await offPool { try coordinator.open(round: 1, global: Material.global) }
             for (what, tls) in [("no client certificate", none), ("another CA", foreign), ("an expired certificate", expired)] {
                 await #expect("\(what)") {
-                    try await blocking { try AggregatorClient(base: base, tls: tls, timeoutSeconds: 90).global(round: 1) }
+                    try await offPool { try AggregatorClient(base: base, tls: tls, timeoutSeconds: 90).global(round: 1) }
                 } throws: { $0 is HTTPClientError }
             }
             // Plain HTTP to the TLS port gets nowhere either.
-            await #expect { try await blocking { try raw("GET", base.replacingOccurrences(of: "https", with: "http") + "/v1/rounds/1/global") } } throws: { _ in true }
+            await #expect { try await offPool { try raw("GET", base.replacingOccurrences(of: "https", with: "http") + "/v1/rounds/1/global") } } throws: { _ in true }
             #expect(await state.received.isEmpty)
             // The aggregator is verified against the federation CA only: a coordinator that
             // trusts another CA refuses it.
             let wrongTrust = ClientTLS(caFile: other.caCertificateFile.path, certificateFile: fx.pki.certificateFile(.coordinator).path,
                                        keyFile: fx.pki.keyFile(.coordinator).path)
-            await #expect { try await blocking { try AggregatorClient(base: base, tls: wrongTrust, timeoutSeconds: 90).global(round: 1) } } throws: { $0 is HTTPClientError }
+            await #expect { try await offPool { try AggregatorClient(base: base, tls: wrongTrust, timeoutSeconds: 90).global(round: 1) } } throws: { $0 is HTTPClientError }
         }
     }
 
@@ -156,9 +157,9 @@ import Testing
         try fx.pki.issue(.participant("hospital-b"))
         try await serve(fx, participants: ["hospital-a", "hospital-b"]) { base, state in
             let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
-            try await blocking { try coordinator.open(round: 1, global: Material.global) }
+            try await offPool { try coordinator.open(round: 1, global: Material.global) }
             await #expect { try await submit(base, fx.client(.participant("hospital-c")), as: "hospital-c") } throws: { status($0) == 403 }
-            await #expect { try await blocking { try AggregatorClient(base: base, tls: fx.client(.participant("hospital-c")), timeoutSeconds: 90).global(round: 1) } } throws: { status($0) == 403 }
+            await #expect { try await offPool { try AggregatorClient(base: base, tls: fx.client(.participant("hospital-c")), timeoutSeconds: 90).global(round: 1) } } throws: { status($0) == 403 }
             await #expect { try await submit(base, oldB, as: "hospital-b") } throws: { status($0) == 403 }
             try await submit(base, fx.client(.participant("hospital-b")), as: "hospital-b")
             #expect(await state.received == ["hospital-b"])
@@ -169,12 +170,12 @@ import Testing
         let fx = try PKIFixture(federation: federation)
         try await serve(fx) { base, state in
             let coordinator = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
-            try await blocking { try coordinator.open(round: 1, global: Material.global) }
+            try await offPool { try coordinator.open(round: 1, global: Material.global) }
             let c = fx.client(.participant("hospital-c"))
             let u = try Material.honest("hospital-c")
             func post(_ weights: ModelWeights, samples: String = "100", length: [UInt8]? = nil) async throws -> HTTPResponse {
                 let body = try length ?? SafeTensors.encode(weights)
-                return try await blocking {
+                return try await offPool {
                     try raw("POST", base + "/v1/rounds/1/updates", headers: [
                         "Fedplane-Train-Samples": samples, "Fedplane-Evaluation": evaluationHeader(u.evaluation),
                     ], body: body, tls: c)
@@ -193,10 +194,10 @@ import Testing
             try await submit(base, fx.client(.participant("hospital-a")), as: "hospital-a")
             try await submit(base, fx.client(.participant("hospital-b")), as: "hospital-b")
             await #expect { try await submit(base, fx.client(.participant("hospital-a")), as: "hospital-a") } throws: { status($0) == 409 }
-            let result = try await blocking { try coordinator.close(round: 1, minParticipants: 2) }
+            let result = try await offPool { try coordinator.close(round: 1, minParticipants: 2) }
             #expect(result.participants == ["hospital-a", "hospital-b"])
             await #expect { try await submit(base, c, as: "hospital-c") } throws: { status($0) == 409 }
-            #expect(ModelCheck.firstNonFinite(try SafeTensors.decode(try await blocking { try coordinator.result(round: 1) })) == nil)
+            #expect(ModelCheck.firstNonFinite(try SafeTensors.decode(try await offPool { try coordinator.result(round: 1) })) == nil)
         }
     }
 }

@@ -4,6 +4,7 @@ import FedTrain
 import FedWeights
 import Foundation
 import Testing
+import FedTestSupport
 
 /// Updates that cannot poison a run: each refusal is a 4xx that says why, and the round still
 /// completes with the honest participants. Real HTTP on 127.0.0.1 (an aggregator served in this
@@ -17,7 +18,7 @@ import Testing
 
     /// Posts `update` for round 1 as `participant` and returns the HTTP status and text.
     func post(_ port: Int, _ participant: String, _ weights: [UInt8], samples: String, evaluation: String, round: Int = 1) async throws -> HTTPResponse {
-        try await blocking {
+        try await offPool {
             try raw("POST", "http://127.0.0.1:\(port)/v1/rounds/\(round)/updates", headers: [
                 "Fedplane-Participant": participant,
                 "Fedplane-Train-Samples": samples, "Fedplane-Evaluation": evaluation,
@@ -31,7 +32,7 @@ import Testing
         let okEval = evaluationHeader(a.evaluation)
         try await withAggregator(state: state, identify: identify()) { port in
             let client = AggregatorClient(base: "http://127.0.0.1:\(port)", tls: nil)
-            try await blocking { try client.open(round: 1, global: Material.global) }
+            try await offPool { try client.open(round: 1, global: Material.global) }
 
             var nan = a.weights
             nan.tensors[0].tensor.values[3] = .nan
@@ -71,17 +72,17 @@ import Testing
             // A refused update did not use up the participant's one contribution ...
             #expect(await state.received.isEmpty)
             // ... the honest ones count, once: a second one is refused, not a replacement.
-            try await blocking {
+            try await offPool {
                 try client.submit(round: 1, participant: "hospital-a", update: try encode(a.weights), trainSamples: a.trainSamples, evaluation: a.evaluation)
                 try client.submit(round: 1, participant: "hospital-b", update: try encode(b.weights), trainSamples: b.trainSamples, evaluation: b.evaluation)
             }
             let second = try await post(port, "hospital-a", try encode(b.weights), samples: "\(b.trainSamples)", evaluation: okEval)
             #expect(second.status == 409 && second.text.contains("the first one stands"), "\(second.text)")
 
-            let result = try await blocking { try client.close(round: 1, minParticipants: 2) }
+            let result = try await offPool { try client.close(round: 1, minParticipants: 2) }
             #expect(result.participants == ["hospital-a", "hospital-b"])
             #expect(result.trainSamples == a.trainSamples + b.trainSamples)
-            let model = try SafeTensors.decode(try await blocking { try client.result(round: 1) })
+            let model = try SafeTensors.decode(try await offPool { try client.result(round: 1) })
             let expected = try FedAvg.average([(weights: a.weights, samples: a.trainSamples), (weights: b.weights, samples: b.trainSamples)])
             #expect(Set(model.tensors.map(\.name)) == Set(expected.tensors.map(\.name)))
             for (name, tensor) in expected.tensors { #expect(model[name]?.values == tensor.values, "\(name)") }
@@ -90,7 +91,7 @@ import Testing
             let late = try await post(port, "hospital-c", try encode(a.weights), samples: "100", evaluation: okEval)
             #expect(late.status == 409 && late.text.contains("closed"), "\(late.status) \(late.text)")
             // A closed round is not reopened.
-            await #expect(throws: AggregatorClient.Refused.self) { try await blocking { try client.open(round: 1, global: Material.global) } }
+            await #expect(throws: AggregatorClient.Refused.self) { try await offPool { try client.open(round: 1, global: Material.global) } }
         }
     }
 
@@ -99,7 +100,7 @@ import Testing
         let a = try Material.honest("hospital-a")
         try await withAggregator(state: state, identify: identify()) { port in
             let client = AggregatorClient(base: "http://127.0.0.1:\(port)", tls: nil)
-            try await blocking { try client.open(round: 1, global: Material.global) }
+            try await offPool { try client.open(round: 1, global: Material.global) }
             let limit = try #require(await state.updateLimit(round: 1))
             #expect(limit < Material.global.count + 70_000, "bounded by the model's size plus a header allowance")
             // 64 MiB announced: refused on the Content-Length before the body is taken in.
@@ -107,7 +108,7 @@ import Testing
             let r = try await post(port, "hospital-a", huge, samples: "10", evaluation: evaluationHeader(a.evaluation))
             #expect(r.status == 413, "\(r.status) \(r.text)")
             // The refusal did not count as hospital-a's contribution: its real update is taken.
-            try await blocking {
+            try await offPool {
                 try client.submit(round: 1, participant: "hospital-a", update: try SafeTensors.encode(a.weights),
                                   trainSamples: a.trainSamples, evaluation: a.evaluation)
             }

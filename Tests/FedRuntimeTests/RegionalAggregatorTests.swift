@@ -5,6 +5,7 @@ import FedTrain
 import FedWeights
 import Foundation
 import Testing
+import FedTestSupport
 
 /// A regional aggregator (hierarchical topology, issue 16) over real TLS on 127.0.0.1: it admits
 /// only its own participants, and its closed round reaches the global aggregator as one update
@@ -56,7 +57,7 @@ import Testing
             let tests = MutualTLSTests()
             for base in [globalBase, regionalBase] {
                 let c = AggregatorClient(base: base, tls: fx.client(.coordinator), timeoutSeconds: 90)
-                try await blocking { try c.open(round: 1, global: Material.global) }
+                try await offPool { try c.open(round: 1, global: Material.global) }
             }
 
             // Another region's participant, and a participant at the wrong aggregator: refused.
@@ -71,13 +72,13 @@ import Testing
             try await tests.submit(globalBase, fx.client(.participant("hospital-c")), as: "hospital-c")
             #expect(await globalState.received == ["hospital-c"])
             // Closing the regional round posts it up: one contribution, as the regional aggregator.
-            let regionalResult = try await blocking {
+            let regionalResult = try await offPool {
                 try AggregatorClient(base: regionalBase, tls: fx.client(.coordinator), timeoutSeconds: 90).close(round: 1, minParticipants: 1)
             }
             #expect(await globalState.received == ["hospital-c", "regional:1"])
             // Closing it again (an answer lost on the way) finds the first post standing.
-            _ = try await blocking { try AggregatorClient(base: regionalBase, tls: fx.client(.coordinator), timeoutSeconds: 90).close(round: 1, minParticipants: 1) }
-            let globalResult = try await blocking {
+            _ = try await offPool { try AggregatorClient(base: regionalBase, tls: fx.client(.coordinator), timeoutSeconds: 90).close(round: 1, minParticipants: 1) }
+            let globalResult = try await offPool {
                 try AggregatorClient(base: globalBase, tls: fx.client(.coordinator), timeoutSeconds: 90).close(round: 1, minParticipants: 1)
             }
             let a = try Material.honest("hospital-a"), c = try Material.honest("hospital-c")

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import FedState
+import FedTestSupport
 
 /// The PostgreSQL backend against a real server (one per test process, a database per test).
 @Suite struct PostgresStateTests {

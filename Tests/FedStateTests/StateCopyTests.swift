@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import FedState
+import FedTestSupport
 
 /// `state migrate`: SQLite → PostgreSQL → SQLite keeps every row, value and the identity, and
 /// never changes the source.

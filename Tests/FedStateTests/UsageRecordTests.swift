@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import FedState
+import FedTestSupport
 
 /// Schema 5: what runs used (bytes per participant per round, the aggregator's sessions) and what
 /// was predicted for them, on both backends, and the migration of states written at schema 4.

@@ -1,6 +1,7 @@
 import FedAWSTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// The case study's cloud part, end to end through the CLI against a real moto_server: auth
 /// verify, plan, apply, refresh, drift, re-create, destroy; a crash between RunInstances and

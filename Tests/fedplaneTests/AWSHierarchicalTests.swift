@@ -1,6 +1,7 @@
 import FedAWSTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// A hierarchical federation on AWS, end to end (issue 16): the global aggregator and two
 /// regional ones are EC2 instances made through the emulator, each "VM" a testbed host given the

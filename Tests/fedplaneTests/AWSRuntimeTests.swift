@@ -1,6 +1,7 @@
 import FedAWSTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// An aggregator placed on AWS, end to end: the EC2 instance is made through the emulator, and
 /// the "VM" behind the address the emulator reports is a testbed host (a network namespace

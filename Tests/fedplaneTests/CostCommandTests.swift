@@ -1,6 +1,7 @@
 import FedPostgresTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `fedplane cost` after real applies on the local provider: every run records the bytes each
 /// participant moved per round and the aggregator's running time, the prediction made when it

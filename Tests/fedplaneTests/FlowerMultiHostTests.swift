@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// The Flower runtime on `provider: ssh` hosts (the testbed: network namespaces with their own
 /// sshd, their own /root and /tmp): the SuperLink on the aggregator's host, a SuperNode on each

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `training.runtime: flower` end to end on the embedded local provider: the real fedplane
 /// binary applies a spec running examples/flower-app with a real Flower SuperLink and SuperNodes

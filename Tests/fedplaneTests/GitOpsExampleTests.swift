@@ -1,6 +1,7 @@
 import FedPostgresTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// The steps of `examples/gitops/.github/workflows/fedplane.yml`, run locally against a real
 /// PostgreSQL server with the example's own spec: a git repository, a pull-request branch whose

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `aggregator.topology: hierarchical` applied on local clouds (issue 16): five hospitals, two
 /// locations with two each (a regional aggregator per location, maxRegional 2) and one served by

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `aggregator.topology: hierarchical`: optimize searches it; plan and apply provision it
 /// (HierarchicalApplyTests) except with a strategy that does not compose across regional

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `aggregator.topology: hierarchical` on ssh clouds (issue 16): three hospitals on their own
 /// hosts (network namespaces with their own sshd, `Testbed`); a and b share a location, so their

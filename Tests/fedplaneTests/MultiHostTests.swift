@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// A federation of hospitals on separate hosts (network namespaces with their own sshd, built by
 /// `Testbed`), planned, applied, retried and destroyed by the real `fedplane` binary over SSH.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// A spec that lists no objectives (cost and latency, as before issue 16) prints exactly what
 /// fedplane printed before carbon and egress existed: these files were written by the binary of

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import FedTestSupport
 
 /// `optimize` with carbon and egress among the objectives (issue 16).
 @Suite struct OptimizeObjectivesTests {

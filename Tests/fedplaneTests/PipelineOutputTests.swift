@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// What a CI pipeline reads: the Markdown summary of a plan, the same from `plan --markdown` and
 /// from the saved plan file, and the `FEDPLANE_*` variables standing in for flags.

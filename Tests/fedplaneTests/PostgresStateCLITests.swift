@@ -1,6 +1,7 @@
 import FedPostgresTestSupport
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `fedplane` with its state in a real PostgreSQL server (`FEDPLANE_STATE=postgres://…`): the
 /// pipeline cases a shared state must survive. The URL carries a canary password that no output

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import FedTestSupport
 #endif
 
 /// The multi-host testbed itself (Support/Testbed.swift): real namespaces, real sshds, real ssh.

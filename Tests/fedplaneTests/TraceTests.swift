@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FedTestSupport
 
 /// `FEDPLANE_TRACE=<dir>` (what `fedplane-bench rounds` reads): every process of a real apply —
 /// the coordinator, the aggregator, each agent — writes one JSON line per phase with its pid,
