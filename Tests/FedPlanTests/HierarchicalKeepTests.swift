@@ -58,6 +58,47 @@ import Testing
         #expect(kept.keptRecorded && Self.same(kept.choice, fresh.front[other]), "\(kept.choice.global.label)")
     }
 
+    /// Two aws clouds over the same account offer every site twice, with identical objectives:
+    /// the recorded twin is the one kept, not whichever the search or the pool met first.
+    static func twinClouds(_ text: String) -> String {
+        text.replacingOccurrences(of: "  gcp:   { provider: gcp,", with: "  aws-b: { provider: aws, credentials: { profile: fl-platform } }\n  gcp:   { provider: gcp,")
+            .replacingOccurrences(of: "clouds: [aws, gcp, azure]", with: "clouds: [aws, aws-b]")
+    }
+    static func twin(_ site: RecordedLayout.Site) -> RecordedLayout.Site {
+        var t = site
+        t.cloud = site.cloud == "aws" ? "aws-b" : "aws"
+        return t
+    }
+
+    @Test func ofTwoLayoutsWithIdenticalObjectivesTheRecordedOneIsKept() throws {
+        let spec = try PlacementTests.caseStudy { Self.twinClouds($0).replacingOccurrences(of: "aggregator:\n", with: "aggregator:\n  topology: hierarchical\n  maxRegional: 2\n") }
+        var settings = spec.aggregator.optimizer
+        settings.population = 40
+        settings.generations = 40
+        let o = HierarchicalOptimizer(model: PlacementModel(spec: spec, catalog: .bundled), settings: settings, weights: spec.aggregator.weights)
+        let fresh = try o.decide()
+        var twin = Self.recorded(fresh.choice)
+        twin.global = Self.twin(twin.global)
+        twin.regional = twin.regional.map { RecordedLayout.Regional(site: Self.twin($0.site), participants: $0.participants) }
+        #expect(twin != Self.recorded(fresh.choice))
+        let kept = try o.decide(recorded: twin)
+        #expect(kept.keptRecorded && Self.recorded(kept.choice) == twin, "\(kept.choice.global.label)")
+        #expect(kept.choice.objectives == fresh.choice.objectives)
+        // And the fresh choice, recorded, is kept over its twin just the same.
+        #expect(Self.recorded(try o.decide(recorded: Self.recorded(fresh.choice)).choice) == Self.recorded(fresh.choice))
+    }
+
+    @Test func ofTwoSitesWithIdenticalObjectivesTheRecordedOneIsKept() throws {
+        let spec = try PlacementTests.caseStudy(Self.twinClouds)
+        let o = AggregatorOptimizer(model: PlacementModel(spec: spec, catalog: .bundled), settings: spec.aggregator.optimizer, weights: spec.aggregator.weights)
+        let fresh = try o.decide()
+        let c = fresh.choice
+        let twin = Self.twin(RecordedLayout.Site(cloud: c.specCloud, region: c.region.region, instanceType: c.instanceType))
+        let kept = try o.decide(recorded: twin)
+        #expect(kept.keptRecorded && kept.choice.isAt(twin) && kept.chosen != fresh.chosen, "\(kept.choice.specCloud)")
+        #expect(kept.choice.cost == c.cost && kept.choice.roundLatencyMs == c.roundLatencyMs)
+    }
+
     @Test func aRecordedLayoutNoLongerPossibleIsIgnored() throws {
         let o = try Self.optimizer()
         let fresh = try o.decide()
