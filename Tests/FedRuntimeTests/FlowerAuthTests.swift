@@ -72,8 +72,10 @@ struct FlowerAuthTests {
         #expect(!refused.site.isAlive(pidFile: "supernode.pid"), "the unregistered SuperNode is still running")
         // The whole log: on its way out the SuperNode interrupts its SuperExec child, whose
         // traceback (tens of lines when it was still importing) follows the refusal.
-        let refusedLog = FlowerNodeStarter.plain((try? String(contentsOfFile: refused.site.directory + "/supernode.log", encoding: .utf8)) ?? "")
+        let refusedLog = FlowerNodeStarter.plain(String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: refused.site.directory + "/supernode.log"))) ?? Data(), as: UTF8.self))
         #expect(refusedLog.contains("Failed to activate SuperNode"), "\(refusedLog.suffix(3000))")
+        // What apply would report for it.
+        #expect(refused.site.exitReason("supernode.log").contains("Exit Code: 305"), "\(refused.site.exitReason("supernode.log"))")
         waited = 0
         while !link.tail("superlink.log", lines: 200).contains("Activated node_id=\(nodeID)") && waited < 600 { usleep(100_000); waited += 1 }
         #expect(link.tail("superlink.log", lines: 200).contains("Activated node_id=\(nodeID)"), "\(link.tail("superlink.log", lines: 20))")
@@ -117,8 +119,13 @@ struct FlowerAuthTests {
         let expected = "ERROR : Exit Code: 305 / Failed to initialize the connection to the SuperLink. / [code: 2004] Failed to activate SuperNode. / The SuperNode could not establish a connection to the SuperLink."
         #expect(FlowerSite.exitReason(log: refusal + "\nWARNING : Connection attempt failed, retrying in 0.99 seconds\nINFO : SuperExec terminated gracefully.") == expected)
         #expect(FlowerSite.exitReason(log: refusal + "\nTraceback (most recent call last):\n  File \"run_superexec.py\", line 207, in run_superexec\nKeyboardInterrupt") == expected)
-        // No ERROR record (killed from outside): the last lines, blank ones skipped.
-        #expect(FlowerSite.exitReason(log: "INFO : Starting Flower SuperNode\nINFO : Round 3 received\n\n") == "INFO : Starting Flower SuperNode / INFO : Round 3 received")
+        // The explanation ends at the next record when no blank line ends it first.
+        #expect(FlowerSite.exitReason(log: "ERROR : Exit Code: 300\nNo SuperLink.\nINFO : Starting Flower SuperExec\nmore") == "ERROR : Exit Code: 300 / No SuperLink.")
+        #expect(FlowerSite.exitReason(log: "ERROR : Exit Code: 300\nNo SuperLink.\nTraceback (most recent call last):\nKeyboardInterrupt") == "ERROR : Exit Code: 300 / No SuperLink.")
+        // No exit record (killed from outside, after a recoverable ERROR): the last lines, blank ones skipped.
+        #expect(FlowerSite.exitReason(log: "ERROR : ClientApp raised an exception\nINFO : Round 2 received\nINFO : Round 3 received\n\n")
+                == "ERROR : ClientApp raised an exception / INFO : Round 2 received / INFO : Round 3 received")
+        #expect(FlowerSite.exitReason(log: "INFO : a\nINFO : b\nINFO : c\nINFO : d") == "INFO : b / INFO : c / INFO : d")
         #expect(FlowerSite.exitReason(log: "") == "")
     }
 }

@@ -37,22 +37,25 @@ struct FlowerSite: Sendable {
         host.tail("\(directory)/\(file)", lines: lines).split(separator: "\n").map(String.init).joined(separator: " / ")
     }
 
-    /// Why a Flower process that exited did so, from its log: the last `ERROR` line and the lines
-    /// that explain it (flwr prints its exit code, then the reason), else the log's last lines.
-    /// Not simply the tail: on its way out a SuperNode stops its SuperExec child, whose farewell
-    /// (or, if it was still importing, a KeyboardInterrupt traceback) follows the reason.
+    /// Why a Flower process that exited did so, from its log: flwr's exit record (`ERROR : Exit
+    /// Code: N` and the lines that explain it), else the log's last lines. Not simply the tail: on
+    /// its way out a SuperNode stops its SuperExec child, whose farewell (or, if it was still
+    /// importing, a KeyboardInterrupt traceback) follows the reason. Only the exit record: flwr
+    /// logs recoverable problems as ERROR too, and a process killed later died of something else.
     func exitReason(_ file: String) -> String {
         Self.exitReason(log: FlowerNodeStarter.plain(host.tail("\(directory)/\(file)", lines: 200)))
     }
 
     static func exitReason(log: String) -> String {
         let lines = log.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let error = lines.lastIndex(where: { $0.hasPrefix("ERROR") }) else {
-            return lines.filter { !$0.isEmpty }.suffix(2).joined(separator: " / ")
+        guard let exit = lines.lastIndex(where: { $0.hasPrefix("ERROR") && $0.contains("Exit Code:") }) else {
+            return lines.filter { !$0.isEmpty }.suffix(3).joined(separator: " / ")
         }
-        // The ERROR line and what follows it up to the first blank line or next log record.
-        let explanation = lines[(error + 1)...].prefix { !$0.isEmpty && !$0.hasPrefix("INFO") && !$0.hasPrefix("WARNING") && !$0.hasPrefix("Traceback") }
-        return ([lines[error]] + explanation.prefix(4)).joined(separator: " / ")
+        // The record and what follows it up to the first blank line or next log record.
+        let explanation = lines[(exit + 1)...].prefix { line in
+            !line.isEmpty && !["INFO", "WARNING", "ERROR", "DEBUG", "Traceback"].contains { line.hasPrefix($0) }
+        }
+        return ([lines[exit]] + explanation.prefix(4)).joined(separator: " / ")
     }
 
     /// A file's bytes from the host (base64 through the shell, so binary files survive); nil
