@@ -7,35 +7,67 @@ import Foundation
 ///
 /// The body stays in the calling task (the task prefers an executor that owns the thread), so the
 /// task's locals go with it: an `#expect` that fails in it is the calling test's. On a bare thread
-/// it was recorded for «unknown», the test was reported passed and only the run failed.
+/// it was recorded for «unknown», the test was reported passed and only the run failed. The hop
+/// to the thread is the one Swift makes on entering the nonisolated async closure; the caller's
+/// code after `offPool` may go on on that thread until its next suspension, then the thread ends.
 public func offPool<T>(_ body: () throws -> T) async throws -> T {
-    let thread = ThreadExecutor()
-    defer { thread.finish() }
-    return try await withTaskExecutorPreference(thread, isolation: nil) { try body() }
+    if #available(macOS 15, *) {
+        let thread = ThreadExecutor()
+        defer { thread.finish() }
+        return try await withTaskExecutorPreference(thread, isolation: nil) { try body() }
+    }
+    // macOS 14 has no task executors: a bare thread (a failure there is «unknown»'s).
+    return try await withoutActuallyEscaping(body) { body in
+        let job = BareThreadJob(body)
+        try await withCheckedThrowingContinuation { (k: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                job.result = Result { try job.body() }
+                k.resume()
+            }
+            thread.stackSize = offPoolStackSize
+            thread.start()
+        }
+        return try job.result!.get()
+    }
+}
+
+/// The multi-host tests' deep call chains want more than a secondary thread's default stack.
+public let offPoolStackSize = 8 << 20
+
+private final class BareThreadJob<T>: @unchecked Sendable {
+    let body: () throws -> T
+    var result: Result<T, any Error>?
+    init(_ body: @escaping () throws -> T) { self.body = body }
 }
 
 /// A task executor with one thread (8 MiB of stack, as the multi-host tests' deep call chains
-/// want), which ends once `finish` is called and its queue is empty.
-final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+/// want), which ends once `finish` is called and its queue is empty. A job that arrives after
+/// that (none should: the preference is gone) goes to the global executor rather than be lost.
+@available(macOS 15, *)
+public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var finished = false
 
-    init() {
+    public init() {
         let thread = Thread { [self] in run() }
-        thread.stackSize = 8 << 20
+        thread.stackSize = offPoolStackSize
         thread.start()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
+    public func enqueue(_ job: consuming ExecutorJob) {
         condition.lock()
-        jobs.append(job)
+        if finished {
+            condition.unlock()
+            globalConcurrentExecutor.enqueue(job)
+            return
+        }
+        jobs.append(UnownedJob(job))
         condition.signal()
         condition.unlock()
     }
 
-    func finish() {
+    public func finish() {
         condition.lock()
         finished = true
         condition.signal()
