@@ -190,6 +190,66 @@ import FedTestSupport
         }
     }
 
+    /// An apply killed mid-run, whose regional aggregator runs on its own host, resumes from the
+    /// last committed round: the next apply finds the aggregators the killed one left running on
+    /// both hosts, restarts them from the recorded round and trains the rounds left, each with
+    /// every hospital.
+    @Test func aKilledApplyWithARemoteRegionalAggregatorResumesFromTheLastCommittedRound() async throws { try await offPool { try Self().resumeBody() } }
+    func resumeBody() throws {
+        try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
+            // A copy-only trainer that takes a second: rounds slow enough to kill the apply between
+            // them (the agents' test delay does not cross SSH). The system python's standard library only.
+            let script = """
+            import json, os, shutil, time
+            time.sleep(1.0)
+            shutil.copyfile(os.environ["FEDPLANE_WEIGHTS_IN"], os.environ["FEDPLANE_WEIGHTS_OUT"])
+            with open(os.environ["FEDPLANE_METRICS_OUT"], "w") as f:
+                json.dump({"samples": 2, "loss": 0.5, "confusion": [[1, 0], [0, 1]], "train_samples": 10}, f)
+            """
+            for (i, h) in ["a", "b", "c"].enumerated() {
+                _ = try bed.place(MultiHostTests.data(hospital: i).csv, at: "data/patients.csv", on: bed["\(h)1"])
+                _ = try bed.place(Data(script.utf8), at: "trainer/slow-copy.py", on: bed["\(h)1"])
+            }
+            let f = try Federation(Self.spec(bed, topology: "hierarchical", hospitals: ["a": "aws/us-east-1", "b": "aws/us-east-1", "c": "aws/eu-west-1"],
+                                             regionalHosts: "{ aws/us-east-1: \(bed["reg"].address) }", rounds: 5)
+                .replacingOccurrences(of: "trainer: { builtin: logistic }", with: "trainer: { command: [/usr/bin/python3, /root/trainer/slow-copy.py] }"))
+            let (apply, out, err) = try f.start(["apply", "--auto-approve", "--no-color"])
+            // Drained as it comes, so a full pipe never blocks the apply.
+            nonisolated(unsafe) var killedStderr = Data()
+            let drained = DispatchGroup()
+            DispatchQueue.global().async(group: drained) { _ = out.fileHandleForReading.readDataToEndOfFile() }
+            DispatchQueue.global().async(group: drained) { killedStderr = err.fileHandleForReading.readDataToEndOfFile() }
+            var waited = 0
+            while waited < 2400, apply.isRunning, (Int((try? f.sql("select count(*) from rounds")) ?? "") ?? 0) < 2 { usleep(50_000); waited += 1 }
+            if apply.isRunning { kill(apply.processIdentifier, SIGKILL) }
+            apply.waitUntilExit()
+            drained.wait()
+            let committed = Int(try f.sql("select count(*) from rounds")) ?? 0
+            #expect(apply.terminationReason == .uncaughtSignal && committed >= 2 && committed < 5,
+                    "\(committed) rounds; \(String(decoding: killedStderr, as: UTF8.self))")
+            // The killed apply's aggregators still run on their hosts.
+            for name in ["agg", "reg"] {
+                #expect(!Testbed.processesOf(namespace: bed[name].namespace, matching: " aggregator --bind ").isEmpty, "no aggregator left on \(name)")
+            }
+
+            #expect(try f.run(["force-unlock", try f.sql("select lock_id from lock")]).status == 0)
+            let resumed = try f.run(["apply", "--auto-approve", "--no-color"])
+            #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+            #expect(resumed.stderr.contains("run 1: resuming after round \(committed) of 5"), "\(resumed.stderr)")
+            #expect(try f.sql("select group_concat(round || ':' || participants) from (select * from rounds where run=1 order by round)") == "1:3,2:3,3:3,4:3,5:3")
+            #expect(try f.sql("select status from runs where run=1") == "succeeded")
+            // The run's end stops its aggregators, the ones the killed apply left included.
+            for name in ["agg", "reg"] {
+                let running = Testbed.processesOf(namespace: bed[name].namespace, matching: " aggregator --bind ")
+                #expect(running.isEmpty, "\(name) still runs \(running.count) aggregator(s)")
+            }
+
+            let destroy = try f.run(["destroy", "--auto-approve", "--no-color"])
+            #expect(destroy.status == 0, "\(destroy.stdout)\n\(destroy.stderr)")
+            Self.expectClean(bed)
+        }
+    }
+
     @Test func regionalAggregatorsShareAHostOnDistinctPortsSurviveAKillAndMoveWithTheSpec() async throws { try await offPool { try Self().sharedHostBody() } }
     func sharedHostBody() throws {
         try Testbed.withTestbed(Self.hostNames.map { Testbed.HostSpec($0) }) { bed in
