@@ -20,26 +20,21 @@ public func select(front: [Int], in candidates: [PlacementCandidate], weights: [
     }
 }
 
-/// The weighted sum `select` ranks candidate `i` by: each objective min–max normalised over
-/// `front` (an objective equal for all of them counts 0).
-public func selectionScore(_ i: Int, front: [Int], in candidates: [PlacementCandidate], weights: [Double]) -> Double {
-    SelectionScore(front: front, in: candidates, weights: weights)(i)
-}
-
-/// The normalisation `select` scores by, computed once for a front.
-struct SelectionScore {
+/// The weighted sum `select` ranks a candidate by: each objective min–max normalised over the
+/// front it was made for (an objective equal for all of them counts 0), computed once per front.
+public struct SelectionScore {
     let candidates: [PlacementCandidate]
     let weights: [Double]
     let low: [Double], high: [Double]
 
-    init(front: [Int], in candidates: [PlacementCandidate], weights: [Double]) {
+    public init(front: [Int], in candidates: [PlacementCandidate], weights: [Double]) {
         self.candidates = candidates
         self.weights = weights
         low = weights.indices.map { k in front.map { candidates[$0].objectives[k] }.min() ?? 0 }
         high = weights.indices.map { k in front.map { candidates[$0].objectives[k] }.max() ?? 0 }
     }
 
-    func callAsFunction(_ i: Int) -> Double {
+    public func callAsFunction(_ i: Int) -> Double {
         var sum = 0.0
         for k in weights.indices where high[k] > low[k] {
             sum += weights[k] * (candidates[i].objectives[k] - low[k]) / (high[k] - low[k])

@@ -42,9 +42,8 @@ import Testing
         // Any other point of the front scores worse with the spec's weights: not kept.
         let table = fresh.front.enumerated().map { PlacementCandidate(coordinates: [$0.offset], objectives: $0.element.objectives) }
         let w = fresh.objectives.map { fresh.weights[$0] }
-        let worse = try #require(fresh.front.indices.first {
-            selectionScore($0, front: Array(table.indices), in: table, weights: w) > selectionScore(fresh.chosen, front: Array(table.indices), in: table, weights: w) + 1e-9
-        })
+        let score = SelectionScore(front: Array(table.indices), in: table, weights: w)
+        let worse = try #require(fresh.front.indices.first { score($0) > score(fresh.chosen) + 1e-9 })
         let moved = try o.decide(recorded: Self.recorded(fresh.front[worse]))
         #expect(!moved.keptRecorded && Self.same(moved.choice, fresh.choice))
     }

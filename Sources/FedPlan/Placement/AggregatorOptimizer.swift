@@ -127,15 +127,17 @@ public struct AggregatorOptimizer: Sendable {
             exact = false
             agreement = nil
         }
-        guard let best = select(front: front, in: table, weights: model.spec.aggregator.objectives.map { weights[$0] }) else {
+        let w = model.spec.aggregator.objectives.map { weights[$0] }
+        guard let best = select(front: front, in: table, weights: w) else {
             throw PlacementInfeasible(message: infeasibleMessage(estimates, table))
         }
+        let score = SelectionScore(front: front, in: table, weights: w)
         var chosen = best
         var kept = false
         if let r = recorded,
            let i = estimates.firstIndex(where: { $0.isAt(r) }),
            i != best, front.contains(i),
-           score(i, front: front, table: table) <= score(best, front: front, table: table) + 1e-12 {
+           score(i) <= score(best) + 1e-12 {
             chosen = i
             kept = true
         } else if let r = recorded, estimates[best].isAt(r) {
@@ -162,10 +164,6 @@ public struct AggregatorOptimizer: Sendable {
                                objectives: model.spec.aggregator.objectives.map { model.value($0, of: e) },
                                constraintViolations: model.violations(e))
         }
-    }
-
-    private func score(_ i: Int, front: [Int], table: [PlacementCandidate]) -> Double {
-        selectionScore(i, front: front, in: table, weights: model.spec.aggregator.objectives.map { weights[$0] })
     }
 
     private func infeasibleMessage(_ estimates: [CandidateEstimate], _ table: [PlacementCandidate]) -> String {

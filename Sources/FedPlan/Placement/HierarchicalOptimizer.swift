@@ -197,9 +197,8 @@ public struct HierarchicalOptimizer: Sendable {
         let best = select(front: Array(table.indices), in: table, weights: w)!
         var chosen = best
         var kept = false
-        let all = Array(table.indices)
-        if let recordedLayout, let i = entries.firstIndex(where: { $0.layout == recordedLayout }),
-           selectionScore(i, front: all, in: table, weights: w) <= selectionScore(best, front: all, in: table, weights: w) + 1e-12 {
+        let score = SelectionScore(front: Array(table.indices), in: table, weights: w)
+        if let recordedLayout, let i = entries.firstIndex(where: { $0.layout == recordedLayout }), score(i) <= score(best) + 1e-12 {
             chosen = i
             kept = true
         }
